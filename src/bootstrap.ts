@@ -1,0 +1,26 @@
+import { NestFactory } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { INestApplicationContext } from '@nestjs/common';
+import { AppModule } from './app.module';
+import { configureApp, createAdapter } from './app.setup';
+import { AppConfig } from './config/config';
+import { migrate } from './database/migrate';
+
+/**
+ * Starts Vestnik in the configured role. `api` and `all` serve HTTP; `worker` runs
+ * processors only. Migrations are applied first, under an advisory lock.
+ */
+export async function bootstrap(config: AppConfig): Promise<INestApplicationContext> {
+  await migrate(config.databaseUrl);
+  if (config.role === 'worker') {
+    const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { bufferLogs: true });
+    context.flushLogs();
+    return context;
+  }
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(), {
+    bufferLogs: true,
+  });
+  await configureApp(app);
+  await app.listen(config.port, '0.0.0.0');
+  return app;
+}

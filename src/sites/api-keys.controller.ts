@@ -1,0 +1,35 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Auth, CurrentSite } from '../common/auth/auth.decorators';
+import { uuidPipe } from '../common/uuid.pipe';
+import { ApiKeysService } from './api-keys.service';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, mapApiKey } from './dto/api-key.dto';
+import { Site } from './site.entity';
+
+@ApiTags('keys')
+@Controller('v1/sites/:site/keys')
+@Auth('admin')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is shown only here' })
+  async create(@CurrentSite() site: Site, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    const { key, secret } = await this.keys.create(site, dto);
+    return { ...mapApiKey(key), key: secret };
+  }
+
+  @Get()
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  async list(@CurrentSite() site: Site): Promise<{ items: ApiKeyDto[] }> {
+    return { items: (await this.keys.list(site)).map(mapApiKey) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Revoked: the key stops working at once' })
+  async revoke(@CurrentSite() site: Site, @Param('id', uuidPipe('key_not_found')) id: string): Promise<void> {
+    await this.keys.revoke(site, id);
+  }
+}
