@@ -1,7 +1,10 @@
 /** Unit tests sit beside the code; end-to-end suites live in test/. */
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+const transform = {
+  '^.+\\.(t|j)s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
+};
+// Node 20 can require() ES modules, Jest cannot: these dependencies ship ESM only.
+const transformIgnorePatterns = ['/node_modules/(?!(content-disposition)/)'];
 module.exports = {
-  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -9,6 +12,7 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
       transform,
+      transformIgnorePatterns,
     },
     {
       displayName: 'e2e',
@@ -16,7 +20,8 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
-      testTimeout: 120000,
+      transformIgnorePatterns,
+      slowTestThreshold: 30,
     },
   ],
 };

@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { createValidationPipe } from './common/validation';
 import { MetricsService } from './health/metrics.service';
 
@@ -54,12 +54,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   fastify.addContentTypeParser(['text/csv', 'application/csv'], { bodyLimit: CSV_BODY_LIMIT }, (_req, payload, done) =>
     done(null, payload),
   );
-  // Errors raised by Fastify itself (body parsing, size) get the same body as ours.
-  fastify.setErrorHandler((error, request, reply) => {
-    const body = toErrorBody(error, String(request.id));
-    if (body.statusCode >= 500) request.log.error({ err: error }, 'Unhandled error');
-    void reply.status(body.statusCode).send(body);
-  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
