@@ -8,9 +8,10 @@ import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
 import { SitesModule } from './sites/sites.module';
+import { TokensModule } from './tokens/tokens.module';
 
 /** Feature modules: controllers, services and queue producers. Loaded in every role. */
-const FEATURE_MODULES: Type[] = [SitesModule, HealthModule];
+const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, TokensModule];
 
 /** BullMQ processors. Loaded only where VESTNIK_ROLE is `worker` or `all`. */
 const WORKER_MODULES: Type[] = [];
