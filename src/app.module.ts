@@ -9,9 +9,10 @@ import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
 import { SitesModule } from './sites/sites.module';
 import { TokensModule } from './tokens/tokens.module';
+import { SubscribersModule } from './subscribers/subscribers.module';
 
 /** Feature modules: controllers, services and queue producers. Loaded in every role. */
-const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, TokensModule];
+const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, SubscribersModule, TokensModule];
 
 /** BullMQ processors. Loaded only where VESTNIK_ROLE is `worker` or `all`. */
 const WORKER_MODULES: Type[] = [];

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EventChannel } from './subscriber-event.entity';
+import { Subscriber } from './subscriber.entity';
+import { rowToSubscriber, SubscriberRow } from './subscriber-row';
+
+export interface ConfirmMeta {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export interface UnsubscribeMeta {
+  ip?: string | null;
+  userAgent?: string | null;
+  bulletinId?: string | null;
+  apiKeyId?: string | null;
+  source?: string | null;
+}
+
+export interface StateChange {
+  /** The subscriber after the call; null when erased, missing or of another site. */
+  subscriber: Subscriber | null;
+  /** False when the subscriber was already in the target state (no event written). */
+  changed: boolean;
+}
+
+/**
+ * Status transitions shared by the API, the public pages and the bounce handling.
+ * Each one is a single statement (a data-modifying CTE: conditional UPDATE … RETURNING plus
+ * the ledger INSERT), so PostgreSQL runs both atomically, two concurrent calls cannot both
+ * win, and the change is committed before the promise resolves.
+ */
+@Injectable()
+export class SubscriptionStateService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** pending → active. The event repeats the policy version the person registered under. */
+  async confirm(siteId: string, subscriberId: string, meta: ConfirmMeta): Promise<StateChange> {
+    const rows: SubscriberRow[] = await this.db.query(
+      `WITH upd AS (
+         UPDATE subscribers SET status = 'active', confirmed_at = now(), updated_at = now()
+          WHERE id = $1 AND site_id = $2 AND status = 'pending' AND erased_at IS NULL
+          RETURNING *
+       ), ev AS (
+         INSERT INTO subscriber_events (site_id, subscriber_id, type, channel, ip, user_agent, policy_version, policy_sha256)
+         SELECT upd.site_id, upd.id, 'confirmed', 'page', $3, $4, reg.policy_version, reg.policy_sha256
+           FROM upd
+           LEFT JOIN LATERAL (
+             SELECT policy_version, policy_sha256 FROM subscriber_events
+              WHERE subscriber_id = upd.id AND type = 'registered'
+              ORDER BY id DESC LIMIT 1
+           ) reg ON true
+       )
+       SELECT * FROM upd`,
+      [subscriberId, siteId, meta.ip ?? null, meta.userAgent ?? null],
+    );
+    if (rows.length) return { subscriber: rowToSubscriber(rows[0]), changed: true };
+    return { subscriber: await this.current(siteId, subscriberId), changed: false };
+  }
+
+  /** Any status but unsubscribed → unsubscribed, with the channel it came through. Idempotent. */
+  async unsubscribe(
+    siteId: string,
+    subscriberId: string,
+    channel: EventChannel,
+    meta: UnsubscribeMeta,
+  ): Promise<StateChange> {
+    const rows: SubscriberRow[] = await this.db.query(
+      `WITH upd AS (
+         UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+          WHERE id = $1 AND site_id = $2 AND status <> 'unsubscribed' AND erased_at IS NULL
+          RETURNING *
+       ), ev AS (
+         INSERT INTO subscriber_events (site_id, subscriber_id, type, channel, ip, user_agent, source, api_key_id, bulletin_id)
+         SELECT site_id, id, 'unsubscribed', $3, $4, $5, $6, $7, $8 FROM upd
+       )
+       SELECT * FROM upd`,
+      [
+        subscriberId,
+        siteId,
+        channel,
+        meta.ip ?? null,
+        meta.userAgent ?? null,
+        meta.source ?? null,
+        meta.apiKeyId ?? null,
+        meta.bulletinId ?? null,
+      ],
+    );
+    if (rows.length) return { subscriber: rowToSubscriber(rows[0]), changed: true };
+    return { subscriber: await this.current(siteId, subscriberId), changed: false };
+  }
+
+  private async current(siteId: string, subscriberId: string): Promise<Subscriber | null> {
+    const rows: SubscriberRow[] = await this.db.query(
+      `SELECT * FROM subscribers WHERE id = $1 AND site_id = $2 AND erased_at IS NULL`,
+      [subscriberId, siteId],
+    );
+    return rows.length ? rowToSubscriber(rows[0]) : null;
+  }
+}
