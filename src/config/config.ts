@@ -64,6 +64,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50)
   SEND_ATTEMPTS?: number;
 
+  /** A delivery claimed (or queued with nothing carrying it) this long is re-enqueued by recovery. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  DELIVERY_STUCK_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  RECOVERY_INTERVAL_SECONDS?: number;
+
   @IsOptional() @Transform(toBool) @IsBoolean()
   WEBHOOKS_ALLOW_PRIVATE?: boolean;
 
@@ -91,6 +98,8 @@ export interface AppConfig {
   sendConcurrency: number;
   sendRatePerSecond: number;
   sendAttempts: number;
+  deliveryStuckSeconds: number;
+  recoveryIntervalSeconds: number;
   webhooksAllowPrivate: boolean;
   confirmTokenTtlDays: number;
   publicRateLimitPerMinute: number;
@@ -148,6 +157,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     sendConcurrency: vars.SEND_CONCURRENCY ?? 10,
     sendRatePerSecond: vars.SEND_RATE_PER_SECOND ?? 0,
     sendAttempts: vars.SEND_ATTEMPTS ?? 8,
+    deliveryStuckSeconds: vars.DELIVERY_STUCK_SECONDS ?? 300,
+    recoveryIntervalSeconds: vars.RECOVERY_INTERVAL_SECONDS ?? 30,
     webhooksAllowPrivate: vars.WEBHOOKS_ALLOW_PRIVATE ?? false,
     confirmTokenTtlDays: vars.CONFIRM_TOKEN_TTL_DAYS ?? 7,
     publicRateLimitPerMinute: vars.PUBLIC_RATE_LIMIT_PER_MINUTE ?? 120,

@@ -15,4 +15,6 @@ export class Delivery {
   @Column({ name: 'message_id', type: 'text', nullable: true }) messageId: string | null;
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt: Date;
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true }) sentAt: Date | null;
+  /** After a temporary failure: not before this time (recovery leaves it to its delayed job until then). */
+  @Column({ name: 'retry_at', type: 'timestamptz', nullable: true }) retryAt: Date | null;
 }

@@ -17,6 +17,8 @@ export enum JobName {
   SendNotice = 'send-notice',
   FanoutBulletin = 'fanout-bulletin',
   SendChunk = 'send-chunk',
+  /** Re-enqueues a bulletin's queued deliveries (resume, retry-failed). */
+  RequeueBulletin = 'requeue-bulletin',
   Recover = 'recover',
   DeliverWebhook = 'deliver-webhook',
 }
@@ -26,6 +28,7 @@ export interface JobPayloads {
   [JobName.SendNotice]: { subscriberId: string };
   [JobName.FanoutBulletin]: { bulletinId: string };
   [JobName.SendChunk]: { bulletinId: string; deliveryIds: string[] };
+  [JobName.RequeueBulletin]: { bulletinId: string };
   [JobName.Recover]: Record<string, never>;
   [JobName.DeliverWebhook]: { webhookDeliveryId: string };
 }
