@@ -74,6 +74,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean()
   WEBHOOKS_ALLOW_PRIVATE?: boolean;
 
+  /** First retry delay of a failed webhook call; doubles per attempt, capped at an hour, for a day. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000)
+  WEBHOOKS_RETRY_BASE_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  WEBHOOKS_TIMEOUT_MS?: number;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(365)
   CONFIRM_TOKEN_TTL_DAYS?: number;
 
@@ -101,6 +108,8 @@ export interface AppConfig {
   deliveryStuckSeconds: number;
   recoveryIntervalSeconds: number;
   webhooksAllowPrivate: boolean;
+  webhooksRetryBaseMs: number;
+  webhooksTimeoutMs: number;
   confirmTokenTtlDays: number;
   publicRateLimitPerMinute: number;
   logLevel: string;
@@ -160,6 +169,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     deliveryStuckSeconds: vars.DELIVERY_STUCK_SECONDS ?? 300,
     recoveryIntervalSeconds: vars.RECOVERY_INTERVAL_SECONDS ?? 30,
     webhooksAllowPrivate: vars.WEBHOOKS_ALLOW_PRIVATE ?? false,
+    webhooksRetryBaseMs: vars.WEBHOOKS_RETRY_BASE_MS ?? 30_000,
+    webhooksTimeoutMs: vars.WEBHOOKS_TIMEOUT_MS ?? 10_000,
     confirmTokenTtlDays: vars.CONFIRM_TOKEN_TTL_DAYS ?? 7,
     publicRateLimitPerMinute: vars.PUBLIC_RATE_LIMIT_PER_MINUTE ?? 120,
     logLevel: vars.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

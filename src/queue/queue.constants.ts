@@ -21,6 +21,8 @@ export enum JobName {
   RequeueBulletin = 'requeue-bulletin',
   Recover = 'recover',
   DeliverWebhook = 'deliver-webhook',
+  /** Periodic: re-enqueues webhook deliveries whose job Redis lost, frees stale claims. */
+  RecoverWebhooks = 'recover-webhooks',
 }
 
 export interface JobPayloads {
@@ -31,6 +33,7 @@ export interface JobPayloads {
   [JobName.RequeueBulletin]: { bulletinId: string };
   [JobName.Recover]: Record<string, never>;
   [JobName.DeliverWebhook]: { webhookDeliveryId: string };
+  [JobName.RecoverWebhooks]: Record<string, never>;
 }
 
 export const ALL_QUEUES = Object.values(QueueName);
