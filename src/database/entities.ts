@@ -9,6 +9,11 @@ import { Message } from '../mail/message.entity';
 import { DevMail } from '../mail/dev-mail.entity';
 import { Bulletin } from '../bulletins/bulletin.entity';
 import { Delivery } from '../delivery/delivery.entity';
+import { Webhook } from '../webhooks/webhook.entity';
+import { WebhookEvent } from '../webhooks/webhook-event.entity';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
+import { Bounce } from '../bounces/bounce.entity';
+import { BounceSettings } from '../bounces/bounce-settings.entity';
 
 /** Every entity, in one list shared by the app and the migration CLI. */
 export const ENTITIES = [
@@ -23,4 +28,9 @@ export const ENTITIES = [
   DevMail,
   Bulletin,
   Delivery,
+  Webhook,
+  WebhookEvent,
+  WebhookDelivery,
+  Bounce,
+  BounceSettings,
 ];
