@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { Site } from '../sites/site.entity';
+import { MailAddress } from './transport/mail-transport';
+import { headerSafe } from './transport/mime';
+
+/** The contract envelope of one message: everything but the recipient, subject and body. */
+export interface MessageEnvelope {
+  from: MailAddress;
+  replyTo: string | null;
+  /** `<uuid@domain-of-fromEmail>`, unique per message. */
+  messageId: string;
+  /** List-Unsubscribe, List-Unsubscribe-Post, List-Id, and X-Vestnik-Bulletin for bulletins. */
+  headers: Record<string, string>;
+}
+
+/** Builds the headers every message carries (API.md "Messages"). Cheap: called once per recipient. */
+@Injectable()
+export class MessageHeadersService {
+  private readonly listHost: string;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.listHost = new URL(config.publicUrl).hostname;
+  }
+
+  /** From, Reply-To, Message-ID and the list headers for a message carrying `unsubscribeUrl`. */
+  build(site: Site, unsubscribeUrl: string, bulletinId?: string | null): MessageEnvelope {
+    const unsubscribe = [`<${unsubscribeUrl}>`];
+    if (site.unsubscribeMailto) {
+      // The token in the subject tells an inbound handler who wants out; the address alone would not.
+      const token = unsubscribeUrl.slice(unsubscribeUrl.lastIndexOf('/') + 1);
+      unsubscribe.push(`<mailto:${site.unsubscribeMailto}?subject=unsubscribe%20${token}>`);
+    }
+    const headers: Record<string, string> = {
+      'List-Unsubscribe': headerSafe(unsubscribe.join(', ')),
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'List-Id': this.listId(site),
+    };
+    if (bulletinId) headers['X-Vestnik-Bulletin'] = headerSafe(bulletinId);
+    return {
+      from: { name: headerSafe(site.fromName), address: headerSafe(site.fromEmail) },
+      replyTo: site.replyTo ? headerSafe(site.replyTo) : null,
+      messageId: this.messageId(site),
+      headers,
+    };
+  }
+
+  /** A fresh `<uuid@domain>` on the sending domain, which spam filters like to see match From. */
+  messageId(site: Site): string {
+    const domain = site.fromEmail.slice(site.fromEmail.lastIndexOf('@') + 1) || this.listHost;
+    return `<${randomUUID()}@${headerSafe(domain)}>`;
+  }
+
+  /** RFC 2919 `<slug.host-of-PUBLIC_URL>`: stable per site, so filters can sort a site's mail. */
+  listId(site: Site): string {
+    return `<${site.slug}.${this.listHost}>`;
+  }
+}
