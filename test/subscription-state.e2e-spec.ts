@@ -15,7 +15,10 @@ describe(SubscriptionStateService.name, () => {
     return rows[0].id;
   };
   const events = (id: string) =>
-    t.db.query(`SELECT type, channel, ip, user_agent, api_key_id, bulletin_id, source FROM subscriber_events WHERE subscriber_id = $1 ORDER BY id`, [id]);
+    t.db.query(
+      `SELECT type, channel, ip, user_agent, api_key_id, bulletin_id, source FROM subscriber_events WHERE subscriber_id = $1 ORDER BY id`,
+      [id],
+    );
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -36,15 +39,26 @@ describe(SubscriptionStateService.name, () => {
     const second = await state.confirm(siteId, id, {});
     expect(second).toMatchObject({ changed: false, subscriber: { id, status: 'active' } });
     expect(await events(id)).toEqual([
-      expect.objectContaining({ type: 'confirmed', channel: 'page', ip: '203.0.113.9', user_agent: 'UA' }),
+      expect.objectContaining({
+        type: 'confirmed',
+        channel: 'page',
+        ip: '203.0.113.9',
+        user_agent: 'UA',
+      }),
     ]);
   });
 
   it('does not confirm across sites, missing or erased subscribers', async () => {
     const id = await insert('pending', 'p2@example.test');
     expect(await state.confirm(otherSiteId, id, {})).toEqual({ subscriber: null, changed: false });
-    expect(await state.confirm(siteId, '00000000-0000-4000-8000-000000000000', {})).toEqual({ subscriber: null, changed: false });
-    await t.db.query(`UPDATE subscribers SET erased_at = now(), email = NULL, email_normalized = NULL WHERE id = $1`, [id]);
+    expect(await state.confirm(siteId, '00000000-0000-4000-8000-000000000000', {})).toEqual({
+      subscriber: null,
+      changed: false,
+    });
+    await t.db.query(
+      `UPDATE subscribers SET erased_at = now(), email = NULL, email_normalized = NULL WHERE id = $1`,
+      [id],
+    );
     expect(await state.confirm(siteId, id, {})).toEqual({ subscriber: null, changed: false });
     expect(await events(id)).toEqual([]);
   });
@@ -53,22 +67,36 @@ describe(SubscriptionStateService.name, () => {
     const id = await insert('active', 'u1@example.test');
     const bulletinId = null;
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => state.unsubscribe(siteId, id, 'one_click', { ip: '198.51.100.1', bulletinId })),
+      Array.from({ length: 10 }, () =>
+        state.unsubscribe(siteId, id, 'one_click', { ip: '198.51.100.1', bulletinId }),
+      ),
     );
     expect(results.filter((r) => r.changed)).toHaveLength(1);
     expect(results.every((r) => r.subscriber?.status === 'unsubscribed')).toBe(true);
-    expect(await events(id)).toEqual([expect.objectContaining({ type: 'unsubscribed', channel: 'one_click', ip: '198.51.100.1' })]);
-    const [row] = await t.db.query(`SELECT status, unsubscribed_at FROM subscribers WHERE id = $1`, [id]);
+    expect(await events(id)).toEqual([
+      expect.objectContaining({ type: 'unsubscribed', channel: 'one_click', ip: '198.51.100.1' }),
+    ]);
+    const [row] = await t.db.query(
+      `SELECT status, unsubscribed_at FROM subscribers WHERE id = $1`,
+      [id],
+    );
     expect(row.status).toBe('unsubscribed');
     expect(row.unsubscribed_at).toBeInstanceOf(Date);
   });
 
-  it('unsubscribes pending and bounced subscribers but not another site\'s', async () => {
+  it("unsubscribes pending and bounced subscribers but not another site's", async () => {
     const pending = await insert('pending', 'u2@example.test');
     const bounced = await insert('bounced', 'u3@example.test');
-    expect(await state.unsubscribe(otherSiteId, pending, 'api', {})).toEqual({ subscriber: null, changed: false });
+    expect(await state.unsubscribe(otherSiteId, pending, 'api', {})).toEqual({
+      subscriber: null,
+      changed: false,
+    });
     expect((await state.unsubscribe(siteId, pending, 'page', {})).changed).toBe(true);
-    expect((await state.unsubscribe(siteId, bounced, 'api', { source: 'crm' })).subscriber?.status).toBe('unsubscribed');
-    expect(await events(bounced)).toEqual([expect.objectContaining({ channel: 'api', source: 'crm' })]);
+    expect(
+      (await state.unsubscribe(siteId, bounced, 'api', { source: 'crm' })).subscriber?.status,
+    ).toBe('unsubscribed');
+    expect(await events(bounced)).toEqual([
+      expect.objectContaining({ channel: 'api', source: 'crm' }),
+    ]);
   });
 });

@@ -1,15 +1,31 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ErasureService } from './erasure.service';
+import { ExportService } from './export.service';
+import { ImportService } from './import.service';
+import { RegistrationService } from './registration.service';
 import { SubscriberEvent } from './subscriber-event.entity';
 import { Subscriber } from './subscriber.entity';
+import { SubscribersController } from './subscribers.controller';
+import { SubscribersService } from './subscribers.service';
 import { SubscriptionStateService } from './subscription-state.service';
 import { Suppression } from './suppression.entity';
+import { SuppressionHasher } from './suppression-hasher';
 
 /** Global: the public pages and bounce handling change subscription state through this module. */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([Subscriber, SubscriberEvent, Suppression])],
-  providers: [SubscriptionStateService],
-  exports: [SubscriptionStateService],
+  controllers: [SubscribersController],
+  providers: [
+    SubscriptionStateService,
+    SubscribersService,
+    RegistrationService,
+    ExportService,
+    ErasureService,
+    ImportService,
+    SuppressionHasher,
+  ],
+  exports: [SubscriptionStateService, SubscribersService, SuppressionHasher],
 })
 export class SubscribersModule {}

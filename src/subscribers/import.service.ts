@@ -1,0 +1,206 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { parse } from 'csv-parse';
+import { once } from 'node:events';
+import { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DataSource } from 'typeorm';
+import { CSV_BODY_LIMIT } from '../app.setup';
+import { AppException, badRequest } from '../common/app-exception';
+import { Principal } from '../common/auth/auth.types';
+import { PoliciesService } from '../sites/policies.service';
+import { Site } from '../sites/site.entity';
+import { copyField, decodeUtf8, detectDelimiter, payloadTooLarge } from './csv-input';
+import { ImportErrorDto, ImportQuery, ImportResultDto } from './dto/import.dto';
+import { CsvColumns, readHeader, readRow } from './import-row';
+import { SuppressionHasher } from './suppression-hasher';
+
+export const MAX_LISTED_ERRORS = 1000;
+/** COPY data is sent in chunks of about this many characters. */
+const COPY_CHUNK = 1 << 16;
+
+export interface ImportBody {
+  contentType: string | undefined;
+  contentLength: string | undefined;
+  body: unknown;
+}
+
+/**
+ * CSV import: parse the stream row by row, validate in Node (line numbers), COPY the good rows
+ * into a temporary table, then merge with one INSERT … ON CONFLICT statement. Everything runs
+ * in one transaction, so a file that turns out too large or broken imports nothing, and memory
+ * holds one chunk of the file at a time whatever its length.
+ */
+@Injectable()
+export class ImportService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly policies: PoliciesService,
+    private readonly hasher: SuppressionHasher,
+  ) {}
+
+  async execute(
+    site: Site,
+    principal: Principal,
+    query: ImportQuery,
+    input: ImportBody,
+  ): Promise<ImportResultDto> {
+    const stream = checkBody(input);
+    const policy = await this.policies.resolve(site.id, query.policyVersion);
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query(
+        `CREATE TEMP TABLE import_rows (line int, email text, email_normalized text, name text, locale text,
+           attributes jsonb, hashes text[]) ON COMMIT DROP`,
+      );
+      const client = (runner as unknown as { databaseConnection: PoolClient }).databaseConnection;
+      const copy = client.query(copyFrom(`COPY import_rows FROM STDIN (FORMAT csv)`));
+      const scan = await this.scan(stream, copy).catch((error: unknown) => {
+        copy.destroy();
+        throw error;
+      });
+      const [merged]: { created: number; updated: number }[] = await runner.query(MERGE_SQL, [
+        site.id,
+        query.source,
+        policy?.version ?? null,
+        policy?.textSha256 ?? null,
+        principal.keyId,
+      ]);
+      await runner.commitTransaction();
+      return {
+        created: merged.created,
+        updated: merged.updated,
+        skipped: scan.rows - merged.created - merged.updated,
+        errors: scan.errors,
+        errorCount: scan.errorCount,
+        errorsTruncated: scan.errorCount > scan.errors.length,
+      };
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Parses, validates and writes the good rows to COPY; answers the row count and the errors. */
+  private async scan(
+    stream: AsyncIterable<Buffer>,
+    copy: Writable,
+  ): Promise<{ rows: number; errors: ImportErrorDto[]; errorCount: number }> {
+    const { delimiter, text } = await detectDelimiter(decodeUtf8(stream, CSV_BODY_LIMIT));
+    const source = Readable.from(text);
+    const parser = parse({
+      delimiter,
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      max_record_size: 1 << 16,
+    });
+    source.on('error', (error) => parser.destroy(error));
+    source.pipe(parser);
+
+    const errors: ImportErrorDto[] = [];
+    let errorCount = 0;
+    const fail = (line: number, message: string) => {
+      errorCount++;
+      if (errors.length < MAX_LISTED_ERRORS) errors.push({ line, message });
+    };
+    // Malformed CSV (a stray quote, an over-long record) costs the record, not the file.
+    let malformed = 0;
+    parser.on('skip', (error: { lines?: number; message: string }) => {
+      malformed++;
+      fail(error.lines ?? 0, error.message);
+    });
+
+    let columns: CsvColumns | null = null;
+    let rows = 0;
+    let buffer = '';
+    const flush = async () => {
+      if (!copy.write(buffer)) await once(copy, 'drain');
+      buffer = '';
+    };
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
+      if (!columns) {
+        columns = readHeader(record);
+        continue;
+      }
+      rows++;
+      const row = readRow(columns, record);
+      if ('error' in row) {
+        fail(info.lines, row.error);
+        continue;
+      }
+      buffer +=
+        [
+          String(info.lines),
+          copyField(row.email),
+          copyField(row.normalized),
+          copyField(row.name),
+          copyField(row.locale),
+          copyField(JSON.stringify(row.attributes)),
+          copyField(`{${this.hasher.all(row.normalized).join(',')}}`),
+        ].join(',') + '\n';
+      if (buffer.length >= COPY_CHUNK) await flush();
+    }
+    if (!columns) throw badRequest('csv_empty', 'The CSV file has no header row');
+    if (buffer) await flush();
+    copy.end();
+    await finished(copy);
+    // Records the parser skipped are rows of the file too.
+    return { rows: rows + malformed, errors, errorCount };
+  }
+}
+
+function checkBody(input: ImportBody): AsyncIterable<Buffer> {
+  const type = (input.contentType ?? '').split(';')[0].trim().toLowerCase();
+  const readable = input.body as Readable | undefined;
+  if (
+    (type !== 'text/csv' && type !== 'application/csv') ||
+    typeof readable?.[Symbol.asyncIterator] !== 'function'
+  ) {
+    throw new AppException(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'unsupported_media_type',
+      'Send the file as text/csv',
+    );
+  }
+  if (Number(input.contentLength) > CSV_BODY_LIMIT) throw payloadTooLarge(CSV_BODY_LIMIT);
+  return readable;
+}
+
+/**
+ * $1 site, $2 source, $3 policy version, $4 policy sha256, $5 api key. Later lines win over
+ * earlier repeats; suppressed addresses are left out; an existing subscriber is only updated
+ * while active or pending, so an import never revives someone who left.
+ */
+const MERGE_SQL = `
+  WITH src AS (
+    SELECT DISTINCT ON (email_normalized) * FROM import_rows ORDER BY email_normalized, line DESC
+  ), allowed AS (
+    SELECT * FROM src
+     WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.site_id = $1 AND s.email_hash = ANY (src.hashes))
+  ), up AS (
+    INSERT INTO subscribers (site_id, email, email_normalized, name, locale, attributes, status)
+    SELECT $1, email, email_normalized, name, locale, attributes, 'active' FROM allowed
+    ON CONFLICT (site_id, email_normalized) DO UPDATE SET
+      name = COALESCE(EXCLUDED.name, subscribers.name),
+      locale = COALESCE(EXCLUDED.locale, subscribers.locale),
+      attributes = subscribers.attributes || EXCLUDED.attributes,
+      updated_at = now()
+    WHERE subscribers.status IN ('active', 'pending')
+    RETURNING id, (xmax = 0) AS inserted
+  ), ev AS (
+    INSERT INTO subscriber_events (site_id, subscriber_id, type, channel, source, policy_version, policy_sha256, api_key_id)
+    SELECT $1, id, CASE WHEN inserted THEN 'registered' ELSE 'updated' END, 'import', $2, $3, $4, $5 FROM up
+  )
+  SELECT (count(*) FILTER (WHERE inserted))::int AS created, (count(*) FILTER (WHERE NOT inserted))::int AS updated FROM up`;
