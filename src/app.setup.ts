@@ -12,6 +12,7 @@ import { MetricsService } from './health/metrics.service';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 export const CSV_BODY_LIMIT = 50 * 1024 * 1024;
+export const DSN_BODY_LIMIT = 10 * 1024 * 1024;
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -53,6 +54,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   // CSV imports are streamed to the handler unparsed; the importer counts the bytes.
   fastify.addContentTypeParser(['text/csv', 'application/csv'], { bodyLimit: CSV_BODY_LIMIT }, (_req, payload, done) =>
     done(null, payload),
+  );
+  // Forwarded bounce messages (RFC 3464 DSN) arrive whole; the bounce intake parses the MIME itself.
+  fastify.addContentTypeParser('message/rfc822', { parseAs: 'buffer', bodyLimit: DSN_BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
   );
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
