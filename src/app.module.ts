@@ -11,13 +11,14 @@ import { SitesModule } from './sites/sites.module';
 import { TokensModule } from './tokens/tokens.module';
 import { MailModule } from './mail/mail.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
+import { PublicModule } from './public/public.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { BouncesModule } from './bounces/bounces.module';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 
 /** Feature modules: controllers, services and queue producers. Loaded in every role. */
-const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, SubscribersModule, TokensModule, WebhooksModule, BouncesModule, MailModule];
+const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, SubscribersModule, TokensModule, WebhooksModule, BouncesModule, MailModule, PublicModule];
 
 /** BullMQ processors. Loaded only where VESTNIK_ROLE is `worker` or `all`. */
 const WORKER_MODULES: Type[] = [WebhooksWorkerModule, MailWorkerModule];

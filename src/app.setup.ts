@@ -21,6 +21,9 @@ export function createAdapter(): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: true,
+    // Public links carry signed tokens (~100 characters); longer ones must reach the handler
+    // for a 400 page instead of Fastify's default 100-character limit answering 404.
+    maxParamLength: 4096,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       const id = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();

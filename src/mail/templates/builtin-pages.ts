@@ -7,7 +7,8 @@ export type PageName =
   | 'unsubscribe-ask'
   | 'unsubscribe-done'
   | 'invalid'
-  | 'unavailable';
+  | 'unavailable'
+  | 'error';
 
 interface PageText {
   title: string;
@@ -81,6 +82,10 @@ export const PAGE_TEXTS: Record<Locale, Record<PageName, PageText>> = {
       title: 'Too many requests',
       message: 'Please wait a minute and try again.',
     },
+    error: {
+      title: 'Something went wrong',
+      message: 'We could not handle the request. Please try again in a few minutes.',
+    },
   },
   ru: {
     'confirm-ask': {
@@ -110,6 +115,10 @@ export const PAGE_TEXTS: Record<Locale, Record<PageName, PageText>> = {
     unavailable: {
       title: 'Слишком много запросов',
       message: 'Подождите минуту и попробуйте ещё раз.',
+    },
+    error: {
+      title: 'Что-то пошло не так',
+      message: 'Не удалось обработать запрос. Попробуйте ещё раз через несколько минут.',
     },
   },
 };

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { convert } from 'html-to-text';
+import { compile as compileConverter } from 'html-to-text';
 import { createHash } from 'node:crypto';
 import { badRequest } from '../../common/app-exception';
 
@@ -111,17 +111,19 @@ const HEADINGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
   options: { uppercase: false },
 }));
 
+/** Compiled once: html-to-text's option handling costs more than a small conversion. */
+const converter = compileConverter({
+  wordwrap: false,
+  selectors: [
+    ...HEADINGS,
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+    { selector: 'img', format: 'skip' },
+  ],
+});
+
 /** Plain text of an HTML document: links as `text [url]`, no images, no line wrapping. */
 export function htmlToText(html: string): string {
-  return convert(html, {
-    wordwrap: false,
-    selectors: [
-      ...HEADINGS,
-      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'th', options: { uppercase: false } },
-    ],
-  });
+  return converter(html);
 }
 
 const LINK_ATTRIBUTE =
