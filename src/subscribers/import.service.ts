@@ -59,10 +59,20 @@ export class ImportService {
       );
       const client = (runner as unknown as { databaseConnection: PoolClient }).databaseConnection;
       const copy = client.query(copyFrom(`COPY import_rows FROM STDIN (FORMAT csv)`));
-      const scan = await this.scan(stream, copy).catch((error: unknown) => {
+      // Listens for the COPY's own errors from the start, so none goes unhandled.
+      const copied = finished(copy);
+      copied.catch(() => undefined);
+      let scan: Awaited<ReturnType<ImportService['scan']>>;
+      try {
+        scan = await this.scan(stream, copy);
+        copy.end();
+        await copied;
+      } catch (error) {
+        // Aborts the COPY (CopyFail) so the connection is ready for the ROLLBACK below.
         copy.destroy();
+        await copied.catch(() => undefined);
         throw error;
-      });
+      }
       const [merged]: { created: number; updated: number }[] = await runner.query(MERGE_SQL, [
         site.id,
         query.source,
@@ -154,8 +164,6 @@ export class ImportService {
     }
     if (!columns) throw badRequest('csv_empty', 'The CSV file has no header row');
     if (buffer) await flush();
-    copy.end();
-    await finished(copy);
     // Records the parser skipped are rows of the file too.
     return { rows: rows + malformed, errors, errorCount };
   }
