@@ -16,12 +16,15 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { BouncesModule } from './bounces/bounces.module';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
+import { BulletinsModule } from './bulletins/bulletins.module';
+import { DeliveryModule } from './delivery/delivery.module';
+import { DeliveryWorkerModule } from './delivery/delivery-worker.module';
 
 /** Feature modules: controllers, services and queue producers. Loaded in every role. */
-const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, SubscribersModule, TokensModule, WebhooksModule, BouncesModule, MailModule, PublicModule];
+const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, SubscribersModule, TokensModule, WebhooksModule, BouncesModule, MailModule, DeliveryModule, BulletinsModule, PublicModule];
 
 /** BullMQ processors. Loaded only where VESTNIK_ROLE is `worker` or `all`. */
-const WORKER_MODULES: Type[] = [WebhooksWorkerModule, MailWorkerModule];
+const WORKER_MODULES: Type[] = [WebhooksWorkerModule, MailWorkerModule, DeliveryWorkerModule];
 
 @Module({})
 export class AppModule {

@@ -1,0 +1,32 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { JobName, JobPayloads, QueueName } from '../../queue/queue.constants';
+import { FanoutService } from '../fanout.service';
+import { RecoveryService } from '../recovery.service';
+
+/**
+ * Bulletin-level jobs: fan-out (also the start of a scheduled bulletin), re-enqueueing after
+ * resume/retry-failed, and the periodic recovery pass. A few at once: they are mostly SQL.
+ */
+@Processor(QueueName.Fanout, { concurrency: 4 })
+export class BulletinJobsProcessor extends WorkerHost {
+  constructor(
+    private readonly fanout: FanoutService,
+    private readonly recovery: RecoveryService,
+  ) {
+    super();
+  }
+
+  async process(job: Job): Promise<unknown> {
+    switch (job.name) {
+      case JobName.FanoutBulletin:
+        return this.fanout.run((job.data as JobPayloads[JobName.FanoutBulletin]).bulletinId);
+      case JobName.RequeueBulletin:
+        return this.fanout.requeue((job.data as JobPayloads[JobName.RequeueBulletin]).bulletinId);
+      case JobName.Recover:
+        return this.recovery.run();
+      default:
+        throw new Error(`Unknown job ${job.name} on the ${QueueName.Fanout} queue`);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { MetricsService } from '../health/metrics.service';
+import { MailSendError, MailTransport } from '../mail/transport/mail-transport';
+import { BulletinMailer } from './bulletin-mailer';
+import { ClaimedDelivery, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
+import { DeliveryQueueService } from './delivery-queue.service';
+
+/** Exponential backoff for temporary failures: 2 s, 4 s, 8 s … capped at 10 min, with jitter. */
+const RETRY_BASE_MS = 2000;
+const RETRY_MAX_MS = 10 * 60_000;
+/** How long the whole send queue holds back after a 421/451 (the server asks us to slow down). */
+export const THROTTLE_MS = 5000;
+const THROTTLE_CODES = new Set([421, 451]);
+
+export interface ChunkResult {
+  claimed: number;
+  sent: number;
+  /** Set when the server asked to slow down: the processor rate-limits the queue and retries the job. */
+  throttleMs: number | null;
+}
+
+/** Full jitter between half and all of the exponential step, so retries of one chunk spread out. */
+export function retryDelay(attempts: number, random = Math.random): number {
+  const step = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.round(step * (0.5 + random() / 2));
+}
+
+/**
+ * Sends one chunk of a bulletin's deliveries: claim (one statement), render and send each over
+ * the pooled transport, record every outcome (one statement), then check for completion.
+ *
+ * - temporary (4xx, connection): back to queued with backoff until SEND_ATTEMPTS, then failed;
+ * - permanent (5xx): failed with the server's answer, never retried;
+ * - 421/451: the server is throttling us; the rest of the chunk goes back unharmed (attempt
+ *   refunded) and the whole queue pauses for a moment instead of burning attempts;
+ * - authentication/TLS: no message can go out until the configuration is fixed, so the bulletin
+ *   is paused with the reason in its `error` and the rest of the chunk goes back to queued.
+ */
+@Injectable()
+export class SendService {
+  private readonly logger = new Logger(SendService.name);
+
+  constructor(
+    private readonly ledger: DeliveryLedger,
+    private readonly mailer: BulletinMailer,
+    private readonly transport: MailTransport,
+    private readonly queue: DeliveryQueueService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async processChunk(bulletinId: string, deliveryIds: string[]): Promise<ChunkResult> {
+    const prepared = await this.mailer.prepare(bulletinId);
+    if (!prepared) return { claimed: 0, sent: 0, throttleMs: null };
+    const claimed = await this.ledger.claim(bulletinId, deliveryIds, prepared.messageIdDomain);
+    const outcomes: DeliveryOutcome[] = [];
+    let throttleMs: number | null = null;
+    let stopped: { reason: 'auth' | 'throttle'; error: MailSendError } | null = null;
+
+    for (const delivery of claimed) {
+      if (stopped) {
+        outcomes.push(giveBack(delivery, null));
+        continue;
+      }
+      try {
+        await this.transport.send(this.mailer.compose(prepared, recipientOf(delivery), delivery.messageId));
+        outcomes.push({ id: delivery.id, status: 'sent', error: null, retryDelayMs: 0, refundAttempt: false });
+      } catch (caught) {
+        const error = MailSendError.from(caught);
+        if (error.kind === 'auth') {
+          stopped = { reason: 'auth', error };
+          outcomes.push(giveBack(delivery, error.message));
+        } else if (error.kind === 'temporary' && error.responseCode !== null && THROTTLE_CODES.has(error.responseCode)) {
+          stopped = { reason: 'throttle', error };
+          throttleMs = THROTTLE_MS;
+          outcomes.push(giveBack(delivery, error.message));
+        } else if (error.kind === 'temporary' && delivery.attempts < this.config.sendAttempts) {
+          outcomes.push({ id: delivery.id, status: 'queued', error: error.message, retryDelayMs: retryDelay(delivery.attempts), refundAttempt: false });
+        } else {
+          outcomes.push({ id: delivery.id, status: 'failed', error: error.message, retryDelayMs: 0, refundAttempt: false });
+        }
+      }
+    }
+
+    await this.ledger.record(bulletinId, outcomes);
+    await this.afterRecord(bulletinId, outcomes, stopped);
+    const sent = outcomes.filter((o) => o.status === 'sent').length;
+    return { claimed: claimed.length, sent, throttleMs };
+  }
+
+  private async afterRecord(
+    bulletinId: string,
+    outcomes: DeliveryOutcome[],
+    stopped: { reason: 'auth' | 'throttle'; error: MailSendError } | null,
+  ): Promise<void> {
+    const sent = outcomes.filter((o) => o.status === 'sent').length;
+    const failed = outcomes.filter((o) => o.status === 'failed').length;
+    if (sent) this.metrics.messagesSent.inc({ kind: 'bulletin' }, sent);
+    if (failed) this.metrics.messagesFailed.inc({ kind: 'bulletin' }, failed);
+
+    const retries = outcomes.filter((o) => o.status === 'queued' && o.retryDelayMs > 0);
+    if (retries.length) {
+      const delay = Math.max(...retries.map((o) => o.retryDelayMs));
+      await this.queue.enqueueChunks(bulletinId, retries.map((o) => o.id), delay);
+    }
+    if (stopped?.reason === 'auth') {
+      this.logger.error({ bulletinId, error: stopped.error.message }, 'SMTP authentication failed: bulletin paused');
+      await this.ledger.pauseWithError(bulletinId, `SMTP authentication or TLS failed: ${stopped.error.message}`);
+    }
+    if (stopped?.reason === 'throttle') {
+      this.logger.warn({ bulletinId, error: stopped.error.message }, 'SMTP server asks to slow down');
+    }
+    await this.ledger.completeIfFinished(bulletinId);
+  }
+}
+
+/** Back to queued, attempt refunded: the server never judged this message. */
+function giveBack(delivery: ClaimedDelivery, error: string | null): DeliveryOutcome {
+  return { id: delivery.id, status: 'queued', error, retryDelayMs: 0, refundAttempt: true };
+}
+
+function recipientOf(delivery: ClaimedDelivery) {
+  return {
+    subscriberId: delivery.subscriberId,
+    email: delivery.email,
+    name: delivery.name,
+    locale: delivery.locale,
+    attributes: delivery.attributes,
+  };
+}
