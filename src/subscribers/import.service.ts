@@ -109,6 +109,8 @@ export class ImportService {
       bom: true,
       info: true,
       relax_column_count: true,
+      // A stray quote inside a field is kept as text rather than derailing the following lines.
+      relax_quotes: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
       max_record_size: 1 << 16,
