@@ -3,9 +3,15 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DevMailboxService } from './dev-mailbox.service';
 
+const HTML = 'text/html; charset=utf-8';
+const TEXT = 'text/plain; charset=utf-8';
+/** A message's own markup runs in a CSP sandbox: no script, no forms, no same-origin access. */
+const MESSAGE_CSP =
+  "sandbox; default-src 'none'; img-src * data: cid:; style-src 'unsafe-inline' *; font-src *";
+
 /**
  * /dev/mailbox: the messages Vestnik would have sent, for development only (404 in production or
- * with SMTP_URL). Message HTML is served in a CSP sandbox so a message's markup cannot run script.
+ * with SMTP_URL). Content types are set after the lookup so a 404 still gets the JSON error body.
  */
 @ApiExcludeController()
 @Controller('dev/mailbox')
@@ -13,10 +19,14 @@ export class DevMailboxController {
   constructor(private readonly mailbox: DevMailboxService) {}
 
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
-  list(@Query('before') before?: string): Promise<string> {
-    return this.mailbox.listPage(before);
+  async list(
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('before') before?: string,
+  ): Promise<string> {
+    const page = await this.mailbox.listPage(before);
+    void reply.type(HTML);
+    return page;
   }
 
   @Get('messages.json')
@@ -34,30 +44,42 @@ export class DevMailboxController {
   }
 
   @Get(':id')
-  @Header('content-type', 'text/html; charset=utf-8')
-  message(@Param('id') id: string): Promise<string> {
-    return this.mailbox.messagePage(id);
+  async message(
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const page = await this.mailbox.messagePage(id);
+    void reply.type(HTML);
+    return page;
   }
 
   @Get(':id/html')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header(
-    'content-security-policy',
-    "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline' *; font-src *",
-  )
-  async html(@Param('id') id: string): Promise<string> {
-    return (await this.mailbox.get(id)).html ?? '<p>(no HTML part)</p>';
+  async html(
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const mail = await this.mailbox.get(id);
+    void reply.type(HTML).header('content-security-policy', MESSAGE_CSP);
+    return mail.html ?? '<p>(no HTML part)</p>';
   }
 
   @Get(':id/text')
-  @Header('content-type', 'text/plain; charset=utf-8')
-  async text(@Param('id') id: string): Promise<string> {
-    return (await this.mailbox.get(id)).text ?? '';
+  async text(
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const mail = await this.mailbox.get(id);
+    void reply.type(TEXT);
+    return mail.text ?? '';
   }
 
   @Get(':id/raw')
-  @Header('content-type', 'text/plain; charset=utf-8')
-  async raw(@Param('id') id: string): Promise<string> {
-    return (await this.mailbox.get(id)).raw;
+  async raw(
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const mail = await this.mailbox.get(id);
+    void reply.type(TEXT);
+    return mail.raw;
   }
 }
