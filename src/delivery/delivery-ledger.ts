@@ -162,6 +162,11 @@ export class DeliveryLedger {
     );
   }
 
+  /** Heartbeat of a chunk being sent: recovery only takes back claims nobody has touched for a while. */
+  async touch(ids: string[]): Promise<void> {
+    await this.db.query(`UPDATE deliveries SET updated_at = now() WHERE id = ANY($1::bigint[]) AND status = 'sending'`, [ids]);
+  }
+
   /** Pauses a sending bulletin because of a fault that no retry can fix (authentication, TLS). */
   async pauseWithError(bulletinId: string, error: string): Promise<void> {
     await this.db.query(

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../health/metrics.service';
 import { MailSendError, MailTransport } from '../mail/transport/mail-transport';
-import { BulletinMailer } from './bulletin-mailer';
+import { BulletinMailer, PreparedBulletin } from './bulletin-mailer';
 import { ClaimedDelivery, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
 
@@ -55,6 +55,28 @@ export class SendService {
     const prepared = await this.mailer.prepare(bulletinId);
     if (!prepared) return { claimed: 0, sent: 0, throttleMs: null };
     const claimed = await this.ledger.claim(bulletinId, deliveryIds, prepared.messageIdDomain);
+    const heartbeat = this.heartbeat(claimed.map((d) => d.id));
+    try {
+      return await this.sendClaimed(bulletinId, prepared, claimed);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * While a chunk is being sent, its claims are refreshed a few times per DELIVERY_STUCK_SECONDS,
+   * so a slow but live worker (a slow SMTP server, a busy machine) is never mistaken for a dead one.
+   */
+  private heartbeat(ids: string[]): NodeJS.Timeout {
+    const every = Math.max(500, (this.config.deliveryStuckSeconds * 1000) / 4);
+    const timer = setInterval(() => {
+      this.ledger.touch(ids).catch((error: unknown) => this.logger.warn({ err: error }, 'Claim heartbeat failed'));
+    }, every);
+    timer.unref();
+    return timer;
+  }
+
+  private async sendClaimed(bulletinId: string, prepared: PreparedBulletin, claimed: ClaimedDelivery[]): Promise<ChunkResult> {
     const outcomes: DeliveryOutcome[] = [];
     let throttleMs: number | null = null;
     let stopped: { reason: 'auth' | 'throttle'; error: MailSendError } | null = null;

@@ -1,4 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { JobName, JobPayloads, QueueName } from '../../queue/queue.constants';
 import { FanoutService } from '../fanout.service';
@@ -10,11 +11,19 @@ import { RecoveryService } from '../recovery.service';
  */
 @Processor(QueueName.Fanout, { concurrency: 4 })
 export class BulletinJobsProcessor extends WorkerHost {
+  private readonly logger = new Logger(BulletinJobsProcessor.name);
+
   constructor(
     private readonly fanout: FanoutService,
     private readonly recovery: RecoveryService,
   ) {
     super();
+  }
+
+  /** Without a listener an 'error' event (e.g. a lost lock after Redis was flushed) would throw. */
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.logger.warn({ err: error }, 'Bulletin jobs worker error');
   }
 
   async process(job: Job): Promise<unknown> {

@@ -25,6 +25,8 @@ export class SendProcessor extends WorkerHost implements OnApplicationBootstrap 
 
   onApplicationBootstrap(): void {
     const worker = this.worker;
+    // Without a listener an 'error' event (e.g. a lost lock after Redis was flushed) would throw.
+    worker.on('error', (error) => this.logger.warn({ err: error }, 'Send worker error'));
     worker.concurrency = this.config.sendConcurrency;
     if (this.config.sendRatePerSecond > 0) {
       const chunk = Math.max(1, Math.min(100, this.config.sendRatePerSecond));
