@@ -199,11 +199,12 @@ export class FaultCluster {
   logs(): string {
     return [this.api, ...this.workers]
       .filter(Boolean)
-      .map((p) => `--- ${p.name} (pid ${p.pid}) ---\n${p.log().slice(-6000)}`)
+      .map((p) => `--- ${p.name} (pid ${p.pid}) ---\n${p.log().slice(process.env.FAULT_DEBUG ? -60_000 : -6000)}`)
       .join('\n');
   }
 
   async close(): Promise<void> {
+    if (process.env.FAULT_DEBUG) process.stderr.write(`${this.logs()}\n`);
     await Promise.all([this.api, ...this.workers].filter(Boolean).map((p) => p.kill()));
     await Promise.all(this.queues.map((q) => q.close()));
     await this.redisProxy.stop();

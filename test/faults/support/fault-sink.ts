@@ -20,6 +20,10 @@ export interface SunkMessage {
 export class FaultSink {
   readonly messages: SunkMessage[] = [];
   behaviour: (rcpt: string[], index: number) => SinkVerdict = () => ({ accept: true });
+  /** Answer to RCPT TO, where real servers say 550 5.1.1 for an unknown mailbox. */
+  rcptBehaviour: (address: string) => SinkVerdict = () => ({ accept: true });
+  /** Every refusal the sink gave, per recipient. */
+  readonly refusals: { to: string; code: number; stage: 'rcpt' | 'data' }[] = [];
   authFails = false;
   delayMs = 0;
   /** Answers given: accepted plus refused (every DATA that reached the sink). */
@@ -30,6 +34,8 @@ export class FaultSink {
   inFlight = 0;
   port = 0;
   private server: SMTPServer;
+  /** Bumped by stop(): a message whose DATA began before an outage was never acknowledged. */
+  private generation = 0;
 
   constructor() {
     this.server = this.createServer();
@@ -51,6 +57,7 @@ export class FaultSink {
 
   /** An outage: refuses new connections and drops open ones (421) at once. */
   async stop(): Promise<void> {
+    this.generation++;
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server = this.createServer();
   }
@@ -84,6 +91,12 @@ export class FaultSink {
         }
         callback(null, { user: 'sink' });
       },
+      onRcptTo: (address, _session, callback) => {
+        const verdict = this.rcptBehaviour(address.address.toLowerCase());
+        if (verdict.accept) return callback();
+        this.refusals.push({ to: address.address.toLowerCase(), code: verdict.code, stage: 'rcpt' });
+        callback(smtpError(verdict.code, verdict.message));
+      },
       onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -95,10 +108,13 @@ export class FaultSink {
           this.inFlight++;
           const rcpt = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
           const verdict = this.behaviour(rcpt, this.answered++);
+          const generation = this.generation;
           void sleep(this.delayMs).then(() => {
             this.inFlight--;
+            if (generation !== this.generation) return callback(smtpError(421, '4.3.2 Service shutting down'));
             if (!verdict.accept) {
               this.refused++;
+              for (const to of rcpt) this.refusals.push({ to, code: verdict.code, stage: 'data' });
               return callback(smtpError(verdict.code, verdict.message));
             }
             const headers = headerBlock(Buffer.concat(chunks).toString('utf8'));

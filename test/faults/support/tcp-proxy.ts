@@ -47,6 +47,7 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     if (mode === 'refuse') await this.close();
+    else if (!this.server) await this.listen(this.port);
   }
 
   async restore(): Promise<void> {
