@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Site } from '../sites/site.entity';
-import { MailAddress } from './transport/mail-transport';
+import { siteDkimOptions } from '../dkim/dkim.dto';
+import { DkimOptions, MailAddress } from './transport/mail-transport';
 import { headerSafe } from './transport/mime';
 
 /** The contract envelope of one message: everything but the recipient, subject and body. */
@@ -14,6 +15,8 @@ export interface MessageEnvelope {
   messageId: string;
   /** List-Unsubscribe, List-Unsubscribe-Post, List-Id, and X-Vestnik-Bulletin for bulletins. */
   headers: Record<string, string>;
+  /** The site's DKIM key, when it signs; the transport applies it. */
+  dkim?: DkimOptions;
 }
 
 /** Builds the headers every message carries (API.md "Messages"). Cheap: called once per recipient. */
@@ -44,6 +47,7 @@ export class MessageHeadersService {
       replyTo: site.replyTo ? headerSafe(site.replyTo) : null,
       messageId: this.messageId(site),
       headers,
+      dkim: siteDkimOptions(site),
     };
   }
 

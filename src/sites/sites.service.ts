@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { conflict, notFound } from '../common/app-exception';
 import { Principal } from '../common/auth/auth.types';
+import { dkimColumns } from '../dkim/dkim-key';
 import { CreateSiteDto, UpdateSiteDto } from './dto/site.dto';
 import { Site } from './site.entity';
 
@@ -29,7 +30,7 @@ export class SitesService {
 
   async create(dto: CreateSiteDto): Promise<Site> {
     try {
-      return await this.sites.save(this.sites.create({ ...dto, replyTo: dto.replyTo ?? null }));
+      return await this.sites.save(this.sites.create({ ...dto, ...dkimColumns(dto.dkim), replyTo: dto.replyTo ?? null }));
     } catch (error) {
       throw this.slugConflict(error);
     }
@@ -37,7 +38,7 @@ export class SitesService {
 
   async update(site: Site, dto: UpdateSiteDto): Promise<Site> {
     try {
-      return await this.sites.save(this.sites.merge(site, dto));
+      return await this.sites.save(this.sites.merge(site, dto, dkimColumns(dto.dkim)));
     } catch (error) {
       throw this.slugConflict(error);
     }

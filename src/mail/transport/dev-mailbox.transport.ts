@@ -1,6 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { Repository } from 'typeorm';
 import { DevMail } from '../dev-mail.entity';
+import { applyDkim } from '../../dkim/apply-dkim';
 import { isRawMail, MailSendError, MailToSend, MailTransport, SendResult } from './mail-transport';
 import { composeRaw } from './mime';
 
@@ -15,8 +16,9 @@ export class DevMailboxTransport extends MailTransport {
     super();
   }
 
-  async send(mail: MailToSend): Promise<SendResult> {
+  async send(unsigned: MailToSend): Promise<SendResult> {
     try {
+      const mail = await applyDkim(unsigned);
       const row = isRawMail(mail)
         ? await fromRaw(mail.raw, mail.envelope.to.join(', '))
         : {

@@ -4,7 +4,7 @@ export interface MailAddress {
   address: string;
 }
 
-/** DKIM key for one message (nodemailer signs while it streams the message out). */
+/** DKIM key for one message; transports sign with src/dkim (RSA-SHA256 or Ed25519-SHA256). */
 export interface DkimOptions {
   domainName: string;
   keySelector: string;
@@ -32,6 +32,8 @@ export interface RawOutgoingMail {
   envelope: { from: string; to: string[] };
   /** The Message-ID written inside `raw`, reported back as the result's messageId. */
   messageId: string;
+  /** When set, the transport signs `raw` (src/dkim) before sending. */
+  dkim?: DkimOptions;
 }
 
 export type MailToSend = OutgoingMail | RawOutgoingMail;

@@ -32,7 +32,7 @@ export function toNodemailerOptions(mail: MailToSend): SendMailOptions {
     text: mail.text,
     messageId: headerSafe(mail.messageId),
     headers,
-    dkim: mail.dkim,
+    // No `dkim` here: transports sign with src/dkim (nodemailer's signer knows RSA only).
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Transporter } from 'nodemailer';
 import { createTransport } from 'nodemailer';
+import { applyDkim } from '../../dkim/apply-dkim';
 import { MailSendError, MailToSend, MailTransport, SendResult } from './mail-transport';
 import { toNodemailerOptions } from './mime';
 
@@ -15,7 +16,7 @@ export class SmtpTransport extends MailTransport {
 
   async send(mail: MailToSend): Promise<SendResult> {
     try {
-      const info = await this.transporter.sendMail(toNodemailerOptions(mail));
+      const info = await this.transporter.sendMail(toNodemailerOptions(await applyDkim(mail)));
       const rejected = (info.rejected ?? []) as unknown[];
       if (rejected.length > 0) {
         throw new MailSendError(

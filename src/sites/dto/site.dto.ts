@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { DkimDto, DkimInputDto, mapDkim } from '../../dkim/dkim.dto';
 import { NO_HEADER_BREAKS } from '../../common/validation';
 import { CONFIRMATION_POLICIES, ConfirmationPolicy, LOCALES, Locale, Site } from '../site.entity';
 
@@ -45,6 +47,10 @@ export class CreateSiteDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 3, description: 'Soft bounces in 30 days before an address counts as bounced' })
   @IsOptional() @IsInt() @Min(1) @Max(100)
   softBounceLimit?: number;
+
+  @ApiPropertyOptional({ type: DkimInputDto, nullable: true, description: 'DKIM signing key (write-only); null turns signing off' })
+  @IsOptional() @ValidateNested() @Type(() => DkimInputDto)
+  dkim?: DkimInputDto | null;
 }
 
 export class UpdateSiteDto extends PartialType(CreateSiteDto) {}
@@ -61,6 +67,8 @@ export class SiteDto {
   @ApiProperty({ enum: CONFIRMATION_POLICIES }) confirmation: ConfirmationPolicy;
   @ApiProperty({ enum: LOCALES }) locale: Locale;
   @ApiProperty() softBounceLimit: number;
+  @ApiProperty({ type: DkimDto, nullable: true, description: 'Signing domain and selector, and the DNS record to publish; never the private key' })
+  dkim: DkimDto | null;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
 }
@@ -78,6 +86,7 @@ export function mapSite(site: Site): SiteDto {
     confirmation: site.confirmation,
     locale: site.locale,
     softBounceLimit: site.softBounceLimit,
+    dkim: mapDkim(site),
     createdAt: site.createdAt.toISOString(),
     updatedAt: site.updatedAt.toISOString(),
   };
