@@ -1,0 +1,149 @@
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BENCH_DIR = join(__dirname, '..');
+export const ROOT_DIR = join(BENCH_DIR, '..');
+
+const TICK_MS = 10; // CLK_TCK is 100 on Linux: /proc times are in 10 ms ticks.
+
+/** CPU time (user + system) a process has used so far, in ms, read from outside (no product hook needed). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** Resident set size now and its peak (VmHWM), in MB. */
+export function memoryMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+/**
+ * Samples the summed RSS of a set of processes, so "peak RSS of all processes" is the
+ * largest simultaneous total, not a sum of peaks reached at different moments.
+ */
+export class RssSampler {
+  private timer: NodeJS.Timeout | null = null;
+  peakTotal = 0;
+
+  constructor(private readonly pids: () => number[], private readonly everyMs = 100) {}
+
+  start(): this {
+    this.timer = setInterval(() => this.sample(), this.everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  sample(): void {
+    let total = 0;
+    for (const pid of this.pids()) {
+      try {
+        total += memoryMb(pid).rss;
+      } catch {
+        // The process exited between listing and reading.
+      }
+    }
+    this.peakTotal = Math.max(this.peakTotal, total);
+  }
+
+  stop(): number {
+    if (this.timer) clearInterval(this.timer);
+    this.sample();
+    return this.peakTotal;
+  }
+}
+
+/** Spawns a process and resolves once it has exited; rejects on a non-zero exit. */
+export function waitExit(child: ChildProcess, label: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code, signal) => {
+      if (code === 0 || signal === 'SIGTERM') resolve();
+      else reject(new Error(`${label} exited with ${code ?? signal}`));
+    });
+    child.once('error', reject);
+  });
+}
+
+export interface ChildResult<T> {
+  result: T;
+  cpuMs: number;
+  peakRssMb: number;
+}
+
+/**
+ * Runs `bench/child.ts <module> <args>` in its own process (so a baseline does not share CPU
+ * accounting with the harness) and returns the JSON it prints last, with its CPU time and peak RSS.
+ */
+export function runChild<T>(modulePath: string, args: object, env: NodeJS.ProcessEnv = {}): Promise<ChildResult<T>> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(BENCH_DIR, 'child.ts'), modulePath, JSON.stringify(args)], {
+    cwd: ROOT_DIR,
+    env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let cpu = 0;
+  let peak = 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    // The child prints a marker right before it finishes, while /proc still has it.
+    if (out.includes('\n@@done\n') && child.pid && cpu === 0) {
+      try {
+        cpu = cpuMs(child.pid);
+        peak = memoryMb(child.pid).peak;
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${modulePath} failed (${code}): ${err.slice(-2000)}`));
+      const line = out.trim().split('\n').filter((l) => l.startsWith('@@result ')).pop();
+      if (!line) return reject(new Error(`${modulePath} printed no result: ${out.slice(-500)} ${err.slice(-1000)}`));
+      resolve({ result: JSON.parse(line.slice('@@result '.length)) as T, cpuMs: cpu, peakRssMb: peak });
+    });
+  });
+}
+
+/** Spawns a long-running helper (a sink, a bare server) that prints `@@ready <json>` when listening. */
+export function startHelper(
+  command: string,
+  args: string[],
+  options: SpawnOptions = {},
+): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
+  const child = spawn(command, args, { cwd: ROOT_DIR, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${err.slice(-1000)}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /@@ready (.*)\n/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, info: JSON.parse(match[1]) as Record<string, unknown> });
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited early (${code}): ${err.slice(-1000)}`));
+    });
+  });
+}
+
+/** Stops a child we started (by its own pid) and waits for it. */
+export async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,66 @@
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_DIR } from './proc';
+
+export interface Row {
+  scenario: string;
+  vestnik: string;
+  baseline: string;
+  /** Vestnik ÷ baseline (higher is better for rates, lower for costs). */
+  ratio: number | null;
+  target: string;
+  pass: boolean | null;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Field-wise median of several runs' numeric results (non-numbers come from the first run). */
+export function medianOf<T extends object>(runs: T[]): T {
+  const all = runs as unknown as Record<string, unknown>[];
+  const out: Record<string, unknown> = { ...all[0] };
+  for (const [key, value] of Object.entries(all[0])) {
+    if (typeof value === 'number') out[key] = median(all.map((r) => r[key] as number));
+  }
+  return out as unknown as T;
+}
+
+export const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—';
+
+export function table(rows: Row[]): string {
+  const lines = [
+    '| scenario | Vestnik | baseline (same run) | ratio | target | |',
+    '| --- | ---: | ---: | ---: | --- | --- |',
+  ];
+  for (const r of rows) {
+    const mark = r.pass === null ? '' : r.pass ? 'met' : '**missed**';
+    lines.push(`| ${r.scenario} | ${r.vestnik} | ${r.baseline} | ${r.ratio === null ? '—' : fmt(r.ratio, 2)} | ${r.target} | ${mark} |`);
+  }
+  return lines.join('\n');
+}
+
+export function header(mode: string, sinkKind: string, started: Date): string {
+  const cpu = cpus();
+  return [
+    `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC — \`npm run bench${mode === 'default' ? '' : ` -- --${mode}`}\``,
+    '',
+    `${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, Node ${process.version}, sink: ${sinkKind}, load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}.`,
+  ].join('\n');
+}
+
+/** Appends this run to bench/results/<YYYY-MM-DD>.md (one file per day, newest run last). */
+export function writeResults(started: Date, markdown: string): string {
+  const dir = join(BENCH_DIR, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${started.toISOString().slice(0, 10)}.md`);
+  if (!existsSync(file)) writeFileSync(file, `# Vestnik benchmarks, ${started.toISOString().slice(0, 10)}\n\nSee README.md, "Benchmarks", for what each row measures.\n`);
+  appendFileSync(file, `\n${markdown}\n`);
+  return file;
+}

@@ -1,0 +1,104 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BENCH_DIR, ROOT_DIR, startHelper, stopChild } from './proc';
+
+export interface Sink {
+  kind: 'smtp-sink' | 'smtp-server';
+  port: number;
+  url: string;
+  pid: number;
+  /** Messages the sink has accepted since it started. */
+  delivered(): number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function smtpSinkPath(): string | null {
+  for (const candidate of ['/usr/sbin/smtp-sink', '/usr/bin/smtp-sink']) {
+    try {
+      execFileSync('test', ['-x', candidate]);
+      return candidate;
+    } catch {
+      /* not there */
+    }
+  }
+  return null;
+}
+
+/**
+ * A local SMTP server that accepts and discards everything, in its own process so it never
+ * shares CPU accounting with Vestnik: Postfix's `smtp-sink` when installed (apt-get install
+ * postfix), else a minimal `smtp-server` that drops DATA. `BENCH_SINK=node` forces the latter.
+ */
+export async function startSink(): Promise<Sink> {
+  const binary = process.env.BENCH_SINK === 'node' ? null : smtpSinkPath();
+  if (binary) {
+    const port = await freePort();
+    const args = ['-c', '-m', '1000'];
+    if (process.getuid?.() === 0) args.push('-u', 'nobody');
+    args.push(`127.0.0.1:${port}`, '1000');
+    const child: ChildProcess = spawn(binary, args, { cwd: ROOT_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    let count = 0;
+    let tail = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      tail = (tail + d.toString()).slice(-200);
+      const all = [...tail.matchAll(/mesg=(\d+)/g)];
+      if (all.length) count = Number(all[all.length - 1][1]);
+    });
+    await waitForPort(port);
+    return {
+      kind: 'smtp-sink',
+      port,
+      url: `smtp://127.0.0.1:${port}`,
+      pid: child.pid!,
+      delivered: () => count,
+      stop: () => stopChild(child),
+    };
+  }
+  const { child, info } = await startHelper(process.execPath, ['-r', 'ts-node/register/transpile-only', join(BENCH_DIR, 'lib', 'node-sink.ts')], {
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+  });
+  let count = 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    const all = [...d.toString().matchAll(/mesg=(\d+)/g)];
+    if (all.length) count = Number(all[all.length - 1][1]);
+  });
+  const port = info.port as number;
+  return {
+    kind: 'smtp-server',
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    pid: child.pid!,
+    delivered: () => count,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`SMTP sink did not listen on ${port}`);
+}

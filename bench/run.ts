@@ -1,0 +1,233 @@
+/**
+ * `npm run bench` — Vestnik against baselines measured in the same run on the same machine.
+ *   -- --quick          about two minutes: 10k recipients, one run each
+ *   -- --full           1M recipients (and 100k, to compare memory)
+ *   -- --only=send,fanout,register,unsubscribe,import,dkim
+ *   -- --repeat=N       runs per measurement (median); default 3, quick 1
+ *   -- --recipients=N   bulletin size
+ *   -- --profile        V8 CPU profile of the send worker (bench/results/profiles/)
+ * Prints a Markdown table and appends it to bench/results/<YYYY-MM-DD>.md.
+ */
+import { join } from 'node:path';
+import { runChild, BENCH_DIR } from './lib/proc';
+import { fmt, header, medianOf, Row, table, writeResults } from './lib/report';
+import { startSink, Sink } from './lib/sink';
+import { buildVestnik } from './lib/vestnik';
+import { BulletinResult, runBulletin } from './scenarios/bulletin';
+import { registerBaseline, registerVestnik, unsubscribeBaseline, unsubscribeVestnik } from './scenarios/http';
+import { copyBaseline, dkimBench, importBench, importVestnik } from './scenarios/import';
+import { fanoutBaseline } from './scenarios/fanout';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const mode = flag('full') ? 'full' : flag('quick') ? 'quick' : 'default';
+
+const SIZES = {
+  quick: { recipients: 10_000, naive: 2_000, repeat: 1, httpSeconds: 3, importRows: 100_000 },
+  default: { recipients: 100_000, naive: 20_000, repeat: 3, httpSeconds: 10, importRows: 1_000_000 },
+  full: { recipients: 1_000_000, naive: 50_000, repeat: 3, httpSeconds: 10, importRows: 1_000_000 },
+}[mode];
+const recipients = Number(option('recipients') ?? SIZES.recipients);
+const repeat = Number(option('repeat') ?? SIZES.repeat);
+const only = option('only')?.split(',');
+const wanted = (name: string) => !only || only.includes(name);
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+interface Throughput {
+  messages: number;
+  seconds: number;
+  perSecond: number;
+  cpuMsPerMessage: number;
+}
+
+async function times<T extends object>(count: number, label: string, fn: (i: number) => Promise<T>): Promise<T> {
+  const runs: T[] = [];
+  for (let i = 0; i < count; i++) {
+    runs.push(await fn(i));
+    log(`${label} ${i + 1}/${count}: ${JSON.stringify(runs[runs.length - 1])}`);
+  }
+  return medianOf(runs);
+}
+
+const failed = (scenario: string, error: unknown, target: string): Row => ({
+  scenario,
+  vestnik: `not measured: ${String((error as Error).message ?? error).split('\n')[0].slice(0, 120).replace(/\|/g, '/')}`,
+  baseline: '',
+  ratio: null,
+  target,
+  pass: null,
+});
+
+async function send(sink: Sink): Promise<Row[]> {
+  const a = await times(repeat, '(a) pipelined', () =>
+    runChild<Throughput>('baselines/smtp-pipelined', { port: sink.port, messages: recipients }).then((r) => r.result),
+  );
+  const naive = Math.min(recipients, SIZES.naive);
+  const b = await times(repeat, '(b) nodemailer', () => runChild<Throughput>('baselines/nodemailer-naive', { port: sink.port, messages: naive }).then((r) => r.result));
+  const rows: Row[] = [];
+  const n = fmt(recipients);
+  let v: BulletinResult;
+  try {
+    const profileDir = flag('profile') ? join(BENCH_DIR, 'results', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
+    const vestnikRepeat = mode === 'full' ? 1 : repeat;
+    v = await times(vestnikRepeat, `bulletin ${n}`, (i) => runBulletin({ recipients, sink, cpuProfDir: i === 0 ? profileDir : undefined, log }));
+    if (profileDir) log(`CPU profiles in ${profileDir}`);
+  } catch (error) {
+    return [
+      failed(`bulletin ${n} → all sent, msg/s`, error, '≥ 0.5 of (a), ≥ 3 × (b)'),
+      { scenario: '(a) pipelined SMTP, pre-built messages', vestnik: '', baseline: `${fmt(a.perSecond)} msg/s`, ratio: null, target: '', pass: null },
+      { scenario: '(b) nodemailer sendMail per recipient', vestnik: '', baseline: `${fmt(b.perSecond)} msg/s`, ratio: null, target: '', pass: null },
+    ];
+  }
+  const ledgerOk = v.ledger.sent === recipients && v.ledger.withMessageId === recipients && v.sinkDelivered === recipients;
+  const ledger = ledgerOk ? '' : ` (ledger: ${v.ledger.sent} sent, sink got ${v.sinkDelivered})`;
+  rows.push(
+    { scenario: `bulletin ${n} → all sent, vs (a) pipelined client`, vestnik: `${fmt(v.perSecond)} msg/s${ledger}`, baseline: `${fmt(a.perSecond)} msg/s`, ratio: v.perSecond / a.perSecond, target: '≥ 0.5', pass: ledgerOk && v.perSecond / a.perSecond >= 0.5 },
+    { scenario: `bulletin ${n}, vs (b) nodemailer per recipient`, vestnik: `${fmt(v.perSecond)} msg/s`, baseline: `${fmt(b.perSecond)} msg/s`, ratio: v.perSecond / b.perSecond, target: '≥ 3', pass: ledgerOk && v.perSecond / b.perSecond >= 3 },
+    { scenario: 'worker CPU per message, vs (b)', vestnik: `${fmt(v.workerCpuMsPerMessage, 3)} ms`, baseline: `${fmt(b.cpuMsPerMessage, 3)} ms ((a): ${fmt(a.cpuMsPerMessage, 3)})`, ratio: v.workerCpuMsPerMessage / b.cpuMsPerMessage, target: 'lower is better', pass: null },
+    { scenario: `peak RSS, all Vestnik processes (api + worker), ${n}`, vestnik: `${fmt(v.totalPeakRssMb)} MB (worker ${fmt(v.workerPeakRssMb)}, api ${fmt(v.apiPeakRssMb)})`, baseline: '', ratio: null, target: '≤ 200 MB', pass: v.totalPeakRssMb <= 200 },
+  );
+  if (mode === 'full') {
+    try {
+      const small = await runBulletin({ recipients: 100_000, sink, log });
+      const growth = v.totalPeakRssMb / small.totalPeakRssMb;
+      rows.push({ scenario: 'peak RSS, 1M vs 100k recipients', vestnik: `${fmt(v.totalPeakRssMb)} MB`, baseline: `${fmt(small.totalPeakRssMb)} MB (100k)`, ratio: growth, target: '≤ 1.10', pass: growth <= 1.1 });
+    } catch (error) {
+      rows.push(failed('peak RSS, 1M vs 100k recipients', error, '≤ 1.10'));
+    }
+  }
+  return rows;
+}
+
+async function fanout(sink: Sink): Promise<Row[]> {
+  const base = await times(repeat, 'fan-out baseline', () => fanoutBaseline(recipients));
+  try {
+    const v = await times(mode === 'full' ? 1 : repeat, 'fan-out', () => runBulletin({ recipients, sink, fanoutOnly: true, log }));
+    return [{ scenario: `fan-out alone, ${fmt(recipients)} deliveries + send jobs`, vestnik: `${fmt(v.perSecond)} rows/s`, baseline: `${fmt(base.perSecond)} rows/s`, ratio: v.perSecond / base.perSecond, target: '≥ 0.7', pass: v.perSecond / base.perSecond >= 0.7 }];
+  } catch (error) {
+    return [{ ...failed('fan-out alone', error, '≥ 0.7'), baseline: `${fmt(base.perSecond)} rows/s` }];
+  }
+}
+
+async function register(sink: Sink): Promise<Row[]> {
+  const s = SIZES.httpSeconds;
+  const base = await times(repeat, 'register baseline', () => registerBaseline(s));
+  try {
+    const v = await times(repeat, 'register', () => registerVestnik(s, sink));
+    const bad = v.non2xx + v.errors > 0 ? `, ${fmt(v.non2xx + v.errors)} failed` : '';
+    return [{ scenario: 'register (POST subscribers, `none` site), 50 conn., req/s (p99)', vestnik: `${fmt(v.rps)} (${fmt(v.p99)} ms${bad})`, baseline: `${fmt(base.rps)} (${fmt(base.p99)} ms)`, ratio: v.rps / base.rps, target: '≥ 0.6', pass: v.rps / base.rps >= 0.6 && !bad }];
+  } catch (error) {
+    return [{ ...failed('register', error, '≥ 0.6'), baseline: `${fmt(base.rps)} req/s` }];
+  }
+}
+
+async function unsubscribe(sink: Sink): Promise<Row[]> {
+  const s = SIZES.httpSeconds;
+  const base = await times(repeat, 'unsubscribe baseline', () => unsubscribeBaseline(s));
+  try {
+    const v = await times(repeat, 'unsubscribe', () => unsubscribeVestnik(s, sink));
+    const bad = v.non2xx + v.errors > 0 ? `, ${fmt(v.non2xx + v.errors)} failed` : '';
+    return [{ scenario: 'one-click unsubscribe POST, 50 conn., req/s (p99)', vestnik: `${fmt(v.rps)} (${fmt(v.p99)} ms${bad})`, baseline: `${fmt(base.rps)} (${fmt(base.p99)} ms)`, ratio: v.rps / base.rps, target: '≥ 0.6', pass: v.rps / base.rps >= 0.6 && !bad }];
+  } catch (error) {
+    return [{ ...failed('one-click unsubscribe', error, '≥ 0.6'), baseline: `${fmt(base.rps)} req/s` }];
+  }
+}
+
+async function importRows(sink: Sink): Promise<Row[]> {
+  const rowsN = SIZES.importRows;
+  const base = await times(repeat, 'COPY', () => copyBaseline(rowsN));
+  const out: Row[] = [];
+  try {
+    const v = await times(1, 'import', () => importVestnik(rowsN, sink));
+    const ratio = v.perSecond / base.perSecond;
+    out.push(
+      { scenario: `CSV import of ${fmt(rowsN)} rows (HTTP, streamed)`, vestnik: `${fmt(v.perSecond)} rows/s`, baseline: `${fmt(base.perSecond)} rows/s (COPY)`, ratio, target: '≥ 0.3', pass: ratio >= 0.3 },
+      { scenario: 'CSV import, peak RSS of the api process', vestnik: `${fmt(v.peakRssMb)} MB`, baseline: '', ratio: null, target: '≤ 300 MB', pass: v.peakRssMb <= 300 },
+    );
+  } catch (error) {
+    out.push({ ...failed(`CSV import of ${fmt(rowsN)} rows`, error, '≥ 0.3'), baseline: `${fmt(base.perSecond)} rows/s (COPY)` });
+  }
+  try {
+    const b = await importBench(rowsN);
+    if (b) {
+      // B's benchmark measures its own COPY floor beside the import; its ratio uses that.
+      const mine = Number(b.importRowsPerSecond ?? b.perSecond);
+      const floor = Number(b.copyRowsPerSecond ?? base.perSecond);
+      const ratio = Number.isFinite(mine) && floor > 0 ? mine / floor : null;
+      out.push({
+        scenario: `CSV import (bench/import.bench.ts, development mode), ${fmt(rowsN)} rows`,
+        vestnik: Number.isFinite(mine) ? `${fmt(mine)} rows/s, peak RSS ${fmt(Number(b.appPeakRssMb))} MB` : summary(b),
+        baseline: `${fmt(floor)} rows/s (its COPY)`,
+        ratio,
+        target: '≥ 0.3',
+        pass: ratio === null ? null : ratio >= 0.3,
+      });
+    }
+  } catch (error) {
+    out.push(failed('import service alone (bench/import.bench.ts)', error, '≥ 0.3'));
+  }
+  return out;
+}
+
+async function dkim(): Promise<Row[]> {
+  try {
+    const d = await dkimBench();
+    if (!d) return [];
+    const ratio = typeof d.ratio === 'number' ? d.ratio : null;
+    return [{ scenario: 'DKIM signing cost (bench/dkim.bench.ts)', vestnik: summary(d), baseline: typeof d.baseline === 'string' ? d.baseline : '', ratio, target: typeof d.target === 'string' ? d.target : 'informational', pass: typeof d.pass === 'boolean' ? d.pass : null }];
+  } catch (error) {
+    return [failed('DKIM signing cost', error, 'informational')];
+  }
+}
+
+/** A one-line rendering of another module's result object. */
+function summary(result: Record<string, unknown>): string {
+  if (typeof result.summary === 'string') return result.summary;
+  return Object.entries(result)
+    .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v, v < 10 ? 3 : 0) : v}`)
+    .join(', ');
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  log(`mode ${mode}: ${fmt(recipients)} recipients, ${repeat} run(s) per measurement`);
+  await buildVestnik();
+  const sink = await startSink();
+  log(`sink: ${sink.kind} on ${sink.port}`);
+  const rows: Row[] = [];
+  const sections: [string, (s: Sink) => Promise<Row[]>][] = [
+    ['send', send],
+    ['fanout', fanout],
+    ['register', register],
+    ['unsubscribe', unsubscribe],
+    ['import', importRows],
+    ['dkim', () => dkim()],
+  ];
+  try {
+    for (const [name, fn] of sections) {
+      if (!wanted(name)) continue;
+      log(`— ${name}`);
+      try {
+        rows.push(...(await fn(sink)));
+      } catch (error) {
+        rows.push(failed(name, error, ''));
+      }
+    }
+  } finally {
+    await sink.stop();
+  }
+  const seconds = Math.round((Date.now() - started.getTime()) / 1000);
+  const markdown = `${header(mode, sink.kind, started)} Took ${seconds} s; figures are medians of ${repeat} run(s) unless noted.\n\n${table(rows)}\n`;
+  process.stdout.write(`\n${markdown}\n`);
+  log(`written to ${writeResults(started, markdown)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
