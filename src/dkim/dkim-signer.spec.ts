@@ -61,6 +61,8 @@ describe('canonicalization', () => {
     expect(relaxedHeader('B : Y\t\r\n\tZ  ')).toBe('b:Y Z');
     expect(relaxedBody(' C \r\nD \t E\r\n\r\n\r\n')).toBe(' C\r\nD E\r\n');
     expect(relaxedBody('\r\n\r\n')).toBe('');
+    expect(relaxedBody('a \t b\n  \n\n')).toBe('a b\r\n');
+    expect(relaxedBody('no newline  ')).toBe('no newline\r\n');
   });
 });
 
