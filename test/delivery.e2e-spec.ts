@@ -40,8 +40,8 @@ describe('Sending across two worker instances', () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    t1 = await createTestApp({ env: { SMTP_URL: sink.url } });
-    t2 = await createTestApp({ reuse: t1.env, env: { SMTP_URL: sink.url, VESTNIK_ROLE: 'worker' } });
+    t1 = await createTestApp({ env: { SMTP_URL: sink.url, WEBHOOKS_ALLOW_PRIVATE: 'true' } });
+    t2 = await createTestApp({ reuse: t1.env, env: { SMTP_URL: sink.url, WEBHOOKS_ALLOW_PRIVATE: 'true', VESTNIK_ROLE: 'worker' } });
   });
   afterAll(async () => {
     await t2.close();
@@ -53,9 +53,17 @@ describe('Sending across two worker instances', () => {
     const site = await createSite(t1);
     const tag = `two-${site.slug}`;
     const recipients = await addSubscribers(t1, site.id, 450, tag);
+    await site.marketing.post(`/v1/sites/${site.slug}/webhooks`, { url: 'http://127.0.0.1:9/hook', events: ['bulletin.sent'] }).expect(201);
     const id = await createBulletin(site.marketing, site.slug);
     await send(site, id);
     const done = await waitForStatus(site.marketing, site.slug, id, 'sent');
+    // Completion happened once: one bulletin.sent event, with the final counts.
+    const events: { data: Record<string, unknown> }[] = await t1.db.query(
+      `SELECT data FROM webhook_events WHERE site_id = $1 AND type = 'bulletin.sent'`,
+      [site.id],
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toMatchObject({ bulletinId: id, total: 450, sent: 450, failed: 0, skipped: 0 });
     expect(done.stats).toEqual({ total: 450, queued: 0, sent: 450, failed: 0, skipped: 0 });
     const counts = tally(sink, tag);
     expect(counts.size).toBe(450);

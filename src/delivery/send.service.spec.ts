@@ -1,0 +1,105 @@
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '../config/config';
+import { MetricsService } from '../health/metrics.service';
+import { MailSendError, MailTransport, MailToSend } from '../mail/transport/mail-transport';
+import { BulletinMailer, PreparedBulletin } from './bulletin-mailer';
+import { ClaimedDelivery, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
+import { DeliveryQueueService } from './delivery-queue.service';
+import { retryDelay, SendService, THROTTLE_MS } from './send.service';
+
+const claimed = (id: string, attempts = 1): ClaimedDelivery => ({
+  id,
+  messageId: `<${id}@example.test>`,
+  attempts,
+  subscriberId: `s${id}`,
+  email: `u${id}@example.test`,
+  name: null,
+  locale: null,
+  attributes: {},
+});
+
+function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | null) {
+  const recorded: DeliveryOutcome[] = [];
+  const paused: string[] = [];
+  const enqueued: { ids: string[]; delay: number }[] = [];
+  const ledger = {
+    claim: async () => rows,
+    record: async (_id: string, outcomes: DeliveryOutcome[]) => void recorded.push(...outcomes),
+    pauseWithError: async (_id: string, error: string) => void paused.push(error),
+    completeIfFinished: async () => false,
+    touch: async () => undefined,
+  } as unknown as DeliveryLedger;
+  const mailer = {
+    prepare: async () => ({ messageIdDomain: 'example.test' }) as PreparedBulletin,
+    compose: (_p: PreparedBulletin, r: { email: string }) => ({ to: r.email }) as unknown as MailToSend,
+  } as unknown as BulletinMailer;
+  const transport = {
+    send: async (mail: { to: string }) => {
+      const error = answer(mail.to);
+      if (error) throw error;
+      return { messageId: 'x', response: '250 ok' };
+    },
+  } as unknown as MailTransport;
+  const queue = {
+    enqueueChunks: async (_b: string, ids: string[], delay: number) => void enqueued.push({ ids, delay }),
+  } as unknown as DeliveryQueueService;
+  const metrics = { messagesSent: { inc: () => undefined }, messagesFailed: { inc: () => undefined } } as unknown as MetricsService;
+  const service = new SendService(ledger, mailer, transport, queue, metrics, loadConfig({ SEND_ATTEMPTS: '3' }));
+  return { service, recorded, paused, enqueued };
+}
+
+const byId = (outcomes: DeliveryOutcome[]) => Object.fromEntries(outcomes.map((o) => [o.id, o]));
+
+describe(SendService.name, () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  it('records sent, retries 4xx with backoff, fails 5xx and temporary failures past SEND_ATTEMPTS', async () => {
+    const { service, recorded, enqueued } = setup([claimed('1'), claimed('2'), claimed('3'), claimed('4', 3)], (to) => {
+      if (to === 'u2@example.test') return new MailSendError('temporary', '450 busy', 450);
+      if (to === 'u3@example.test') return new MailSendError('permanent', '550 no such user', 550);
+      if (to === 'u4@example.test') return new MailSendError('temporary', '450 busy', 450);
+      return null;
+    });
+    const result = await service.processChunk('b', ['1', '2', '3', '4']);
+    expect(result).toEqual({ claimed: 4, sent: 1, throttleMs: null });
+    const o = byId(recorded);
+    expect(o['1']).toMatchObject({ status: 'sent', error: null });
+    expect(o['2']).toMatchObject({ status: 'queued', error: '450 busy', refundAttempt: false });
+    expect(o['2'].retryDelayMs).toBeGreaterThanOrEqual(1000);
+    expect(o['3']).toMatchObject({ status: 'failed', error: '550 no such user' });
+    expect(o['4']).toMatchObject({ status: 'failed', error: '450 busy' });
+    expect(enqueued).toEqual([{ ids: ['2'], delay: o['2'].retryDelayMs }]);
+  });
+
+  it('on 421 gives the rest of the chunk back without spending attempts and asks to throttle', async () => {
+    let calls = 0;
+    const { service, recorded } = setup([claimed('1'), claimed('2'), claimed('3')], () =>
+      ++calls === 2 ? new MailSendError('temporary', '421 slow down', 421) : null,
+    );
+    const result = await service.processChunk('b', ['1', '2', '3']);
+    expect(result.throttleMs).toBe(THROTTLE_MS);
+    expect(calls).toBe(2);
+    const o = byId(recorded);
+    expect(o['1'].status).toBe('sent');
+    expect(o['2']).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: 0 });
+    expect(o['3']).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: 0 });
+  });
+
+  it('on an authentication failure pauses the bulletin and gives every claim back', async () => {
+    const { service, recorded, paused } = setup([claimed('1'), claimed('2')], () => new MailSendError('auth', '535 bad credentials', 535));
+    await service.processChunk('b', ['1', '2']);
+    expect(paused).toEqual(['SMTP authentication or TLS failed: 535 bad credentials']);
+    expect(recorded.map((o) => [o.status, o.refundAttempt])).toEqual([
+      ['queued', true],
+      ['queued', true],
+    ]);
+  });
+});
+
+describe('retryDelay', () => {
+  it('doubles per attempt with jitter between half and all of the step, capped at 10 minutes', () => {
+    expect(retryDelay(1, () => 0)).toBe(1000);
+    expect(retryDelay(1, () => 1)).toBe(2000);
+    expect(retryDelay(3, () => 1)).toBe(8000);
+    expect(retryDelay(30, () => 1)).toBe(600_000);
+  });
+});
