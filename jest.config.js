@@ -3,7 +3,7 @@ const transform = {
   '^.+\\.(t|j)s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
 };
 // Node 20 can require() ES modules, Jest cannot: these dependencies ship ESM only.
-const transformIgnorePatterns = ['/node_modules/(?!(content-disposition)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(content-disposition|cookie|@fastify/cookie)/)'];
 module.exports = {
   projects: [
     {

@@ -3,6 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/config';
+import { ConsoleModule } from './console/console.module';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
@@ -21,7 +22,7 @@ import { DeliveryModule } from './delivery/delivery.module';
 import { DeliveryWorkerModule } from './delivery/delivery-worker.module';
 
 /** Feature modules: controllers, services and queue producers. Loaded in every role. */
-const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, SubscribersModule, TokensModule, WebhooksModule, BouncesModule, MailModule, DeliveryModule, BulletinsModule, PublicModule];
+const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, SubscribersModule, TokensModule, WebhooksModule, BouncesModule, MailModule, DeliveryModule, BulletinsModule, PublicModule, ConsoleModule];
 
 /** BullMQ processors. Loaded only where VESTNIK_ROLE is `worker` or `all`. */
 const WORKER_MODULES: Type[] = [WebhooksWorkerModule, MailWorkerModule, DeliveryWorkerModule];

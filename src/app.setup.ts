@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import { INestApplication } from '@nestjs/common';
@@ -52,6 +53,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
       },
     },
   });
+  // Cookies: the web console's session, CSRF and language cookies (src/console).
+  await app.register(fastifyCookie as never);
   // Nest's Fastify adapter already parses application/x-www-form-urlencoded (RFC 8058 one-click).
   await app.register(fastifyMultipart as never, { limits: { fileSize: JSON_BODY_LIMIT, fields: 20, files: 1 } });
   // CSV imports are streamed to the handler unparsed; the importer counts the bytes.
