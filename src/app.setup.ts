@@ -8,8 +8,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { answerFrameworkError, setInvalidLinkPage } from './common/framework-errors';
 import { createValidationPipe } from './common/validation';
 import { MetricsService } from './health/metrics.service';
+import { TemplatesService } from './mail/templates/templates.service';
+import { browserLocale } from './public/public-pages.service';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 export const CSV_BODY_LIMIT = 50 * 1024 * 1024;
@@ -25,6 +28,7 @@ export function createAdapter(): FastifyAdapter {
     // Public links carry signed tokens (~100 characters); longer ones must reach the handler
     // for a 400 page instead of Fastify's default 100-character limit answering 404.
     maxParamLength: 4096,
+    frameworkErrors: answerFrameworkError,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       const id = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
@@ -39,6 +43,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
+  const templates = app.get(TemplatesService, { strict: false });
+  setInvalidLinkPage((language) => templates.renderPage('invalid', browserLocale(language)));
 
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(fastifyHelmet as never, {
