@@ -1,4 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { FaultCluster, report, Site } from './support/fault-cluster';
 import {
   HEADER_FIELDS,
@@ -27,6 +31,7 @@ interface Case {
   contentType?: string;
 }
 
+const run = promisify(execFile);
 const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
 const TEN_MB = 10 * 1024 * 1024;
 
@@ -91,22 +96,29 @@ describe('Fault 9: hostile input sweep', () => {
     return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
   }
 
-  /** A huge body through node:http: the server may answer 413 and close before the upload ends. */
-  function upload(testCase: Case, headers: Record<string, string>): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(`${c.api.url}${testCase.path}`, { method: testCase.method.toUpperCase(), headers });
-      let answered = false;
-      req.on('response', (res) => {
-        answered = true;
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text }));
-      });
-      req.on('error', (error) => {
-        if (!answered) reject(error);
-      });
-      req.end(testCase.body);
-    });
+  /**
+   * A huge body through curl: the server answers 413 and closes while the upload is still going,
+   * and Node's own client then often reports EPIPE instead of the answer; curl reads the answer.
+   */
+  async function upload(testCase: Case, headers: Record<string, string>): Promise<Answer> {
+    const file = join(tmpdir(), `vestnik-sweep-${process.pid}.json`);
+    await writeFile(file, testCase.body ?? '');
+    const args = ['-s', '-S', '-X', testCase.method.toUpperCase(), '--data-binary', `@${file}`, '-o', '-', '-w', '\n%{http_code} %{content_type}'];
+    for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+    // Closing a socket with unread upload data resets it, and a reset can overtake the 413 already
+    // sent (no lingering close in Node): a few tries tell a lost answer from a missing one.
+    let stdout = '';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        ({ stdout } = await run('curl', [...args, `${c.api.url}${testCase.path}`], { maxBuffer: 1024 * 1024 }));
+        break;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
+    const cut = stdout.lastIndexOf('\n');
+    const [status, type] = stdout.slice(cut + 1).split(' ');
+    return { status: Number(status), type: type ?? '', text: stdout.slice(0, cut) };
   }
 
   /** Why the answer is not an acceptable refusal, or null. */
@@ -138,7 +150,8 @@ describe('Fault 9: hostile input sweep', () => {
 
   function refusalCases(): Case[] {
     const cases: Case[] = [];
-    for (const [template, operations] of Object.entries(doc.paths)) {
+    // The JSON API; the public pages answer in HTML and have their own sweep below.
+    for (const [template, operations] of Object.entries(doc.paths).filter(([path]) => path.startsWith('/v1/'))) {
       for (const [method, op] of Object.entries(operations)) {
         const params = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
         for (const param of params) {
@@ -173,12 +186,16 @@ describe('Fault 9: hostile input sweep', () => {
         const json = (value: unknown) => JSON.stringify(value);
         cases.push(
           { label: 'malformed JSON', method, path, body: '{"name": "unterminated' },
+          { label: '10 MB body', method, path, body: json({ ...body, name: 'x'.repeat(TEN_MB) }) },
+        );
+        // A route that takes no body ignores one; the rest only applies where a body is read.
+        if (!schema) continue;
+        cases.push(
           { label: 'JSON array', method, path, body: '[1,2,3]' },
           { label: 'JSON string', method, path, body: '"just a string"' },
           { label: 'JSON number', method, path, body: '42' },
           { label: 'prototype pollution', method, path, body: json({ ...body, ['__proto__']: { admin: true } }).replace('"__proto__"', '"__proto__"') },
           { label: 'unknown field', method, path, body: json({ ...body, evilField: 'x' }) },
-          { label: '10 MB body', method, path, body: json({ ...body, name: 'x'.repeat(TEN_MB) }) },
           { label: 'text/plain', method, path, body: json(body), contentType: 'text/plain' },
         );
         for (const [field, fieldSchema] of Object.entries(schema?.properties ?? {})) {
@@ -234,11 +251,13 @@ describe('Fault 9: hostile input sweep', () => {
         for (const variant of variants) {
           requests++;
           const answer = await call(variant, false);
-          // Fastify refuses over-long path parameters before any route runs: a JSON 404 is acceptable there.
-          const html = !(token.length > 100 && answer.status === 404);
+          // RFC 8058 one-click answers are a short text; everything else is the 400 page.
           const problem =
-            refusalProblem(answer, html && variant.label !== 'one-click') ??
-            (html && variant.label !== 'one-click' && answer.status !== 400 ? `status ${answer.status}, not the 400 page` : null);
+            variant.label === 'one-click'
+              ? answer.status !== 400 || !answer.type.startsWith('text/') || leak(answer.text)
+                ? `one-click: ${answer.status} ${answer.type}: ${answer.text.slice(0, 200)}`
+                : null
+              : (refusalProblem(answer, true) ?? (answer.status !== 400 ? `status ${answer.status}, not the 400 page` : null));
           if (problem) problems.push(`${variant.label} ${path.slice(0, 80)}: ${problem}`);
         }
       }
@@ -272,6 +291,18 @@ describe('Fault 9: hostile input sweep', () => {
             }
           }
         }
+      }
+    }
+    // Template injection must stay text when a bulletin is rendered, not reach JavaScript.
+    for (const injection of INJECTIONS.slice(2, 5)) {
+      const created = await site.marketing.post(`/v1/sites/${site.slug}/bulletins`, { subject: `S ${injection}`, html: `<p>${injection}</p>` });
+      requests++;
+      if (created.status >= 500 || leak(created.text)) problems.push(`create bulletin with ${injection}: ${created.status} ${created.text.slice(0, 200)}`);
+      if (created.status !== 201) continue;
+      const preview = await site.marketing.post(`/v1/sites/${site.slug}/bulletins/${created.body.id}/preview`, {});
+      requests++;
+      if (preview.status >= 500 || leak(preview.text) || /function|\[object|process|49/.test(JSON.stringify(preview.body.html ?? ''))) {
+        problems.push(`preview with ${injection}: ${preview.status} ${preview.text.slice(0, 300)}`);
       }
     }
     report({ scenario: 9, part: 'injection', requests, problems: problems.length });

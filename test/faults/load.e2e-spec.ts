@@ -53,7 +53,7 @@ describe('Fault 8: registrations under load while a bulletin sends', () => {
         },
       ],
     });
-    const bulletinAtLoadEnd = await c.deliveryCounts(bulletinId);
+    const sunkAtLoadEnd = c.sink.forBulletin(bulletinId).length;
     await c.waitForBulletin(bulletinId);
     const bulletinSeconds = (Date.now() - started) / 1000;
     const audit = await auditBulletin(c, bulletinId, recipients);
@@ -82,7 +82,7 @@ describe('Fault 8: registrations under load while a bulletin sends', () => {
       p99ms: result.latency.p99,
       maxms: result.latency.max,
       clientErrors: result.non2xx + result.errors + result.timeouts,
-      bulletinSentAtLoadEnd: bulletinAtLoadEnd.sent,
+      bulletinSunkAtLoadEnd: sunkAtLoadEnd,
       bulletinSeconds,
       notices: notices.size,
       noticeDuplicates: [...notices.values()].filter((v) => v > 1).length,
@@ -93,7 +93,9 @@ describe('Fault 8: registrations under load while a bulletin sends', () => {
       errors: 0,
       timeouts: 0,
     });
-    expect(emails.length).toBe(result['2xx']);
+    // Requests still open when autocannon stops are answered after its count: stored, not counted.
+    expect(emails.length).toBeGreaterThanOrEqual(result['2xx']);
+    expect(emails.length).toBeLessThanOrEqual(n);
     expect(audit.missing).toEqual([]);
     expect(audit.duplicated).toBe(0);
     expect(emails.filter((e) => notices.get(e) !== 1)).toEqual([]);

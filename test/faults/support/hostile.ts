@@ -43,6 +43,7 @@ export const HOSTILE_IDS = [
   '12345',
   'a'.repeat(5000),
   '%7B%7Bconstructor.constructor%7D%7D',
+  '%E0%A4%A', // broken percent-encoding
 ];
 
 /** Public link tokens that are malformed, forged or absurd. */
@@ -55,6 +56,7 @@ export const HOSTILE_TOKENS = [
   '%7B%7Bconstructor.constructor%7D%7D',
   '%00',
   '-_-_-_.-_-_',
+  '%E0%A4%A', // broken percent-encoding
 ];
 
 /** Text fields whose value can reach a mail header: CR/LF there must be refused. */
