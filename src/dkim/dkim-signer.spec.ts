@@ -63,6 +63,7 @@ describe('canonicalization', () => {
     expect(relaxedBody('\r\n\r\n')).toBe('');
     expect(relaxedBody('a \t b\n  \n\n')).toBe('a b\r\n');
     expect(relaxedBody('no newline  ')).toBe('no newline\r\n');
+    expect(relaxedBody('\n\n\nx\n\n\ny\n')).toBe('\r\n\r\n\r\nx\r\n\r\n\r\ny\r\n'); // bare LFs grow the output
   });
 });
 

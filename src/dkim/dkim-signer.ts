@@ -67,7 +67,8 @@ export function relaxedHeader(field: string): string {
  * string-and-regex version cost 0.5 ms on a 70 KB bulletin; this is several times cheaper.)
  */
 export function relaxedBodyBytes(body: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(body.length + 2);
+  // Bare LFs become CRLF, so the output may be up to twice as long.
+  const out = Buffer.allocUnsafe(body.length * 2 + 2);
   let o = 0;
   let lineStart = 0;
   let keep = 0;
