@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { INestApplicationContext } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp, createAdapter } from './app.setup';
 import { AppConfig } from './config/config';
@@ -14,6 +15,8 @@ export async function bootstrap(config: AppConfig): Promise<INestApplicationCont
   await migrate(config.databaseUrl);
   if (config.role === 'worker') {
     const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { bufferLogs: true });
+    // Without this a worker logs through Nest's console logger: colours, no JSON, LOG_LEVEL ignored.
+    context.useLogger(context.get(Logger));
     context.flushLogs();
     return context;
   }
