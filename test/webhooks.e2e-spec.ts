@@ -1,3 +1,4 @@
+import { SubscriptionStateService } from '../src/subscribers/subscription-state.service';
 import { verifyWebhookSignature } from '../src/webhooks/signature';
 import { WebhookEventsService } from '../src/webhooks/webhook-events.service';
 import { createSite, createTestApp, TestApp, waitFor } from './support/test-app';
@@ -199,6 +200,37 @@ describe('Outbound webhooks', () => {
     );
     const [call] = await waitFor(async () => (receiver.on('/recovered').length ? receiver.on('/recovered') : null));
     expect(call.json.data).toEqual({ lost: true });
+  });
+
+  it('announces registration, confirmation, unsubscription and erasure made through the API', async () => {
+    const other = await createSite(t, { confirmation: 'double_opt_in' });
+    const hook = await other.backend
+      .post(`/v1/sites/${other.slug}/webhooks`, {
+        url: receiver.url('/lifecycle'),
+        events: ['subscriber.registered', 'subscriber.confirmed', 'subscriber.unsubscribed', 'subscriber.erased'],
+      })
+      .expect(201);
+    const onlyErased = await other.backend.post(`/v1/sites/${other.slug}/webhooks`, { url: receiver.url('/only-erased'), events: ['subscriber.erased'] }).expect(201);
+    const created = await other.backend
+      .post(`/v1/sites/${other.slug}/subscribers`, { email: 'Life@Example.ru', consent: { source: 'signup-form' } })
+      .expect(201);
+    const id = created.body.id as string;
+    // Registering again is not a new registration: no second event.
+    await other.backend.post(`/v1/sites/${other.slug}/subscribers`, { email: 'life@example.ru' }).expect(200);
+    await t.app.get(SubscriptionStateService).confirm(other.id, id, {});
+    await other.backend.post(`/v1/sites/${other.slug}/subscribers/${id}/unsubscribe`).expect(200);
+    await other.backend.delete(`/v1/sites/${other.slug}/subscribers/${id}`).expect(204);
+
+    const calls = await waitFor(async () => (receiver.on('/lifecycle').length >= 4 ? receiver.on('/lifecycle') : null));
+    expect(calls.map((c) => c.json.type)).toEqual(['subscriber.registered', 'subscriber.confirmed', 'subscriber.unsubscribed', 'subscriber.erased']);
+    for (const call of calls) expect(verifyWebhookSignature(hook.body.secret, call.body, String(call.headers['vestnik-signature']))).toBe(true);
+    expect(calls[0].json.data).toMatchObject({ subscriberId: id, status: 'pending', source: 'signup-form' });
+    expect(calls[2].json.data).toMatchObject({ subscriberId: id, status: 'unsubscribed', channel: 'api' });
+    // Sent after the erasure: no address in any of them any more.
+    expect(calls[3].json.data).toEqual({ subscriberId: id, email: null });
+    const erasedOnly = await waitFor(async () => (receiver.on('/only-erased').length ? receiver.on('/only-erased') : null));
+    expect(erasedOnly.map((c) => c.json.type)).toEqual(['subscriber.erased']);
+    expect(verifyWebhookSignature(onlyErased.body.secret, erasedOnly[0].body, String(erasedOnly[0].headers['vestnik-signature']))).toBe(true);
   });
 
   it('drops calls not yet made when the webhook is deleted', async () => {

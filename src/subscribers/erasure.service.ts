@@ -5,6 +5,7 @@ import { Principal } from '../common/auth/auth.types';
 import { Site } from '../sites/site.entity';
 import { subscriberNotFound } from './subscribers.service';
 import { SuppressionHasher } from './suppression-hasher';
+import { WebhookEventsService } from '../webhooks/webhook-events.service';
 
 /**
  * DELETE …/subscribers/{id} (right to erasure). The row stays, blanked, so the consent ledger
@@ -17,6 +18,7 @@ export class ErasureService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly hasher: SuppressionHasher,
+    private readonly webhooks: WebhookEventsService,
   ) {}
 
   async execute(site: Site, principal: Principal, id: string): Promise<void> {
@@ -64,6 +66,8 @@ export class ErasureService {
         `INSERT INTO subscriber_events (site_id, subscriber_id, type, channel, api_key_id) VALUES ($1, $2, 'erased', 'api', $3)`,
         [site.id, id, principal.keyId],
       );
+      // Carries the id only; the address is already gone from the row the call reads.
+      await this.webhooks.emit(site.id, 'subscriber.erased', { subscriberId: id }, m);
     });
   }
 }

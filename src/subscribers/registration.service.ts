@@ -14,6 +14,7 @@ import { addOrFail } from './queue-guard';
 import { Subscriber } from './subscriber.entity';
 import { rowToSubscriber, SubscriberRow } from './subscriber-row';
 import { SuppressionHasher } from './suppression-hasher';
+import { WebhookEventsService } from '../webhooks/webhook-events.service';
 
 /** What a registration did; `created` decides between 201 and 200. */
 export type RegistrationOutcome = 'created' | 'resubscribed' | 'confirm_resent' | 'existing';
@@ -45,6 +46,7 @@ export class RegistrationService {
     @InjectQueue(QueueName.Mail) private readonly mail: Queue,
     private readonly policies: PoliciesService,
     private readonly hasher: SuppressionHasher,
+    private readonly webhooks: WebhookEventsService,
   ) {}
 
   async execute(
@@ -118,6 +120,10 @@ export class RegistrationService {
         ],
       );
       await this.enqueue(site, row, outcome, event.id);
+      if (outcome === 'created' || outcome === 'resubscribed') {
+        const data = { subscriberId: row.id, status: row.status, source: dto.consent?.source ?? null, policyVersion: policy?.version ?? null };
+        await this.webhooks.emit(site.id, 'subscriber.registered', data, m);
+      }
       return { subscriber: rowToSubscriber(row), outcome, created: outcome === 'created' };
     });
   }

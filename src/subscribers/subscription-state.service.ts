@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { WebhookEventsService } from '../webhooks/webhook-events.service';
 import { EventChannel } from './subscriber-event.entity';
 import { Subscriber } from './subscriber.entity';
 import { rowToSubscriber, SubscriberRow } from './subscriber-row';
@@ -33,11 +34,16 @@ export interface StateChange {
  */
 @Injectable()
 export class SubscriptionStateService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly webhooks: WebhookEventsService,
+  ) {}
 
   /** pending → active. The event repeats the policy version the person registered under. */
   async confirm(siteId: string, subscriberId: string, meta: ConfirmMeta): Promise<StateChange> {
-    const rows: SubscriberRow[] = await this.db.query(
+    // The webhook outbox row commits with the change (or not at all).
+    const rows: SubscriberRow[] = await this.db.transaction(async (m) => {
+      const changed: SubscriberRow[] = await m.query(
       `WITH upd AS (
          UPDATE subscribers SET status = 'active', confirmed_at = now(), updated_at = now()
           WHERE id = $1 AND site_id = $2 AND status = 'pending' AND erased_at IS NULL
@@ -54,7 +60,10 @@ export class SubscriptionStateService {
        )
        SELECT * FROM upd`,
       [subscriberId, siteId, meta.ip ?? null, meta.userAgent ?? null],
-    );
+      );
+      if (changed.length) await this.webhooks.emit(siteId, 'subscriber.confirmed', { subscriberId, status: 'active' }, m);
+      return changed;
+    });
     if (rows.length) return { subscriber: rowToSubscriber(rows[0]), changed: true };
     return { subscriber: await this.current(siteId, subscriberId), changed: false };
   }
@@ -66,7 +75,8 @@ export class SubscriptionStateService {
     channel: EventChannel,
     meta: UnsubscribeMeta,
   ): Promise<StateChange> {
-    const rows: SubscriberRow[] = await this.db.query(
+    const rows: SubscriberRow[] = await this.db.transaction(async (m) => {
+      const changed: SubscriberRow[] = await m.query(
       `WITH upd AS (
          UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
           WHERE id = $1 AND site_id = $2 AND status <> 'unsubscribed' AND erased_at IS NULL
@@ -86,7 +96,13 @@ export class SubscriptionStateService {
         meta.apiKeyId ?? null,
         meta.bulletinId ?? null,
       ],
-    );
+      );
+      if (changed.length) {
+        const data = { subscriberId, status: 'unsubscribed', channel, bulletinId: meta.bulletinId ?? null };
+        await this.webhooks.emit(siteId, 'subscriber.unsubscribed', data, m);
+      }
+      return changed;
+    });
     if (rows.length) return { subscriber: rowToSubscriber(rows[0]), changed: true };
     return { subscriber: await this.current(siteId, subscriberId), changed: false };
   }
