@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../health/metrics.service';
@@ -6,6 +6,7 @@ import { MailSendError, MailTransport } from '../mail/transport/mail-transport';
 import { BulletinMailer, PreparedBulletin } from './bulletin-mailer';
 import { ClaimedDelivery, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
+import { BouncesService } from '../bounces/bounces.service';
 
 /** Exponential backoff for temporary failures: 2 s, 4 s, 8 s … capped at 10 min, with jitter. */
 const RETRY_BASE_MS = 2000;
@@ -49,6 +50,8 @@ export class SendService {
     private readonly queue: DeliveryQueueService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    /** SMTP 5.1.x answers count as hard bounces (optional so unit tests can leave it out). */
+    @Optional() private readonly bounces?: BouncesService,
   ) {}
 
   async processChunk(bulletinId: string, deliveryIds: string[]): Promise<ChunkResult> {
@@ -80,6 +83,7 @@ export class SendService {
     const outcomes: DeliveryOutcome[] = [];
     let throttleMs: number | null = null;
     let stopped: { reason: 'auth' | 'throttle'; error: MailSendError } | null = null;
+    const rejected: { subscriberId: string; response: string }[] = [];
 
     for (const delivery of claimed) {
       if (stopped) {
@@ -102,11 +106,15 @@ export class SendService {
           outcomes.push({ id: delivery.id, status: 'queued', error: error.message, retryDelayMs: retryDelay(delivery.attempts), refundAttempt: false });
         } else {
           outcomes.push({ id: delivery.id, status: 'failed', error: error.message, retryDelayMs: 0, refundAttempt: false });
+          if (error.kind === 'permanent') rejected.push({ subscriberId: delivery.subscriberId, response: error.response ?? error.message });
         }
       }
     }
 
     await this.ledger.record(bulletinId, outcomes);
+    for (const { subscriberId, response } of rejected) {
+      await this.bounces?.recordSmtpRejection({ siteId: prepared.site.id, subscriberId, bulletinId, response });
+    }
     await this.afterRecord(bulletinId, outcomes, stopped);
     const sent = outcomes.filter((o) => o.status === 'sent').length;
     return { claimed: claimed.length, sent, throttleMs };
