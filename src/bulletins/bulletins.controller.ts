@@ -20,6 +20,7 @@ import { BulletinsService } from './bulletins.service';
 import {
   BulletinDto,
   BulletinListQuery,
+  BulletinPageDto,
   CreateBulletinDto,
   PreviewBulletinDto,
   RenderedBulletinDto,
@@ -29,7 +30,7 @@ import {
   TestSendResponseDto,
   UpdateBulletinDto,
 } from './dto/bulletin.dto';
-import { DeliveryDto, DeliveryListQuery } from './dto/delivery.dto';
+import { DeliveryDto, DeliveryListQuery, DeliveryPageDto } from './dto/delivery.dto';
 
 const BulletinId = () => Param('id', uuidPipe('bulletin_not_found'));
 
@@ -55,7 +56,7 @@ export class BulletinsController {
 
   @Get()
   @ApiOperation({ summary: 'Bulletins of the site, newest first, with stats' })
-  @ApiOkResponse({ description: '`{ items: Bulletin[], nextCursor }`' })
+  @ApiOkResponse({ type: BulletinPageDto })
   list(@CurrentSite() site: Site, @Query() query: BulletinListQuery): Promise<Page<BulletinDto>> {
     return this.bulletins.list(site, query);
   }
@@ -137,7 +138,7 @@ export class BulletinsController {
 
   @Get(':id/deliveries')
   @ApiOperation({ summary: 'Per-recipient records; `?status=failed` lists who did not get it' })
-  @ApiOkResponse({ description: '`{ items: Delivery[], nextCursor }`', type: DeliveryDto, isArray: true })
+  @ApiOkResponse({ type: DeliveryPageDto })
   listDeliveries(@CurrentSite() site: Site, @BulletinId() id: string, @Query() query: DeliveryListQuery): Promise<Page<DeliveryDto>> {
     return this.deliveries.list(site, id, query);
   }

@@ -86,6 +86,12 @@ export class BulletinDto {
   @ApiProperty() updatedAt: string;
 }
 
+export class BulletinPageDto {
+  @ApiProperty({ type: [BulletinDto] }) items: BulletinDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last' })
+  nextCursor: string | null;
+}
+
 export class RenderedBulletinDto {
   @ApiProperty() subject: string;
   @ApiProperty() html: string;

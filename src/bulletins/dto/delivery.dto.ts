@@ -23,6 +23,12 @@ export class DeliveryDto {
   messageId: string | null;
 }
 
+export class DeliveryPageDto {
+  @ApiProperty({ type: [DeliveryDto] }) items: DeliveryDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last' })
+  nextCursor: string | null;
+}
+
 export interface DeliveryRow {
   id: string;
   subscriber_id: string;
