@@ -5,14 +5,16 @@
  *   -- --only=send,fanout,register,unsubscribe,import,dkim
  *   -- --repeat=N       runs per measurement (median); default 3, quick 1
  *   -- --recipients=N   bulletin size
- *   -- --profile        V8 CPU profile of the send worker (bench/results/profiles/)
+ *   -- --profile        V8 CPU profile of every Vestnik process (bench/results/profiles/), summarised
  * Prints a Markdown table and appends it to bench/results/<YYYY-MM-DD>.md.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { summarise } from './profile-summary';
 import { runChild, BENCH_DIR } from './lib/proc';
 import { fmt, header, medianOf, Row, table, writeResults } from './lib/report';
 import { startSink, Sink } from './lib/sink';
-import { buildVestnik } from './lib/vestnik';
+import { buildVestnik, profileEveryProcess } from './lib/vestnik';
 import { BulletinResult, runBulletin } from './scenarios/bulletin';
 import { registerBaseline, registerVestnik, unsubscribeBaseline, unsubscribeVestnik } from './scenarios/http';
 import { copyBaseline, dkimBench, importBench, importVestnik } from './scenarios/import';
@@ -69,10 +71,7 @@ async function send(sink: Sink): Promise<Row[]> {
   const n = fmt(recipients);
   let v: BulletinResult;
   try {
-    const profileDir = flag('profile') ? join(BENCH_DIR, 'results', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
-    const vestnikRepeat = mode === 'full' ? 1 : repeat;
-    v = await times(vestnikRepeat, `bulletin ${n}`, (i) => runBulletin({ recipients, sink, cpuProfDir: i === 0 ? profileDir : undefined, log }));
-    if (profileDir) log(`CPU profiles in ${profileDir}`);
+    v = await times(mode === 'full' ? 1 : repeat, `bulletin ${n}`, () => runBulletin({ recipients, sink, log }));
   } catch (error) {
     return [
       failed(`bulletin ${n} → all sent, msg/s`, error, '≥ 0.5 of (a), ≥ 3 × (b)'),
@@ -194,6 +193,8 @@ async function main(): Promise<void> {
   const started = new Date();
   log(`mode ${mode}: ${fmt(recipients)} recipients, ${repeat} run(s) per measurement`);
   await buildVestnik();
+  const profileDir = flag('profile') ? join(BENCH_DIR, 'results', 'profiles', started.toISOString().replace(/[:.]/g, '-')) : null;
+  if (profileDir) profileEveryProcess(profileDir);
   const sink = await startSink();
   log(`sink: ${sink.kind} on ${sink.port}`);
   const rows: Row[] = [];
@@ -222,6 +223,11 @@ async function main(): Promise<void> {
   const markdown = `${header(mode, sink.kind, started)} Took ${seconds} s; figures are medians of ${repeat} run(s) unless noted.\n\n${table(rows)}\n`;
   process.stdout.write(`\n${markdown}\n`);
   log(`written to ${writeResults(started, markdown)}`);
+  if (profileDir && existsSync(profileDir)) {
+    for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      process.stdout.write(`\n${summarise(join(profileDir, file), 15)}\n`);
+    }
+  }
 }
 
 main().then(

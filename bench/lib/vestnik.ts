@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,6 +69,12 @@ export interface LaunchOptions {
   label?: string;
 }
 
+let profileAll: string | undefined;
+/** `--profile`: every Vestnik process of this run writes a V8 CPU profile into `dir` on exit. */
+export function profileEveryProcess(dir: string): void {
+  profileAll = dir;
+}
+
 export const LOG_DIR = join(tmpdir(), 'vestnik-bench-logs');
 
 /** Starts one Vestnik process in production mode and waits until it serves (api) or consumes (worker). */
@@ -76,11 +82,17 @@ export async function launchVestnik(options: LaunchOptions): Promise<VestnikProc
   const dir = await buildVestnik();
   const port = await freePort();
   mkdirSync(LOG_DIR, { recursive: true });
-  const log = createWriteStream(join(LOG_DIR, `${options.label ?? 'vestnik'}-${options.role}-${options.env.redisPrefix}.log`));
-  const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  // stdout goes straight to a file: through a pipe, pino's synchronous writes would stall
+  // whenever the harness (busy driving autocannon) is slow to read, and that would be measured.
+  const logFile = join(LOG_DIR, `${options.label ?? 'vestnik'}-${options.role}-${options.env.redisPrefix}.log`);
+  const logFd = openSync(logFile, 'a');
+  const profDir = options.cpuProfDir ?? profileAll;
+  const nodeArgs = profDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${options.label ?? 'vestnik'}-${options.role}-${options.env.redisPrefix}.cpuprofile`]
+    : [];
   const child = spawn(process.execPath, [...nodeArgs, join(dir, 'main.js')], {
     cwd: ROOT_DIR,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd, 'pipe'],
     env: {
       PATH: process.env.PATH,
       // The build lives outside the repository; let it resolve the repository's node_modules.
@@ -98,14 +110,16 @@ export async function launchVestnik(options: LaunchOptions): Promise<VestnikProc
       // The public-page rate limit is per client address and every bench request comes from 127.0.0.1.
       PUBLIC_RATE_LIMIT_PER_MINUTE: '1000000',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      // Experiments: e.g. `--require=…` a preload that instruments or patches the process.
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       ...options.extraEnv,
     },
   });
-  child.stdout!.pipe(log);
+  closeSync(logFd);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
-    log.write(d);
+    appendFileSync(logFile, d);
   });
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`Vestnik ${options.role} exited (${code}) while starting: ${stderr}`))),

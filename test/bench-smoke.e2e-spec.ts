@@ -1,0 +1,28 @@
+import { startSink, Sink } from '../bench/lib/sink';
+import { runBulletin } from '../bench/scenarios/bulletin';
+
+/**
+ * The bulletin scenario of `npm run bench` at 1k recipients, so the benchmark cannot rot:
+ * real Vestnik processes (api + worker, NODE_ENV=production, compiled), a fresh database and
+ * the discard SMTP sink. Correctness only: no timing assertions.
+ */
+describe('bench smoke: bulletin scenario, 1k recipients', () => {
+  let sink: Sink;
+
+  beforeAll(async () => {
+    sink = await startSink();
+  });
+
+  afterAll(async () => {
+    await sink?.stop();
+  });
+
+  it('sends every delivery exactly once and keeps the full ledger', async () => {
+    const result = await runBulletin({ recipients: 1000, sink });
+    expect(result.ledger).toEqual({ sent: 1000, withMessageId: 1000, total: 1000 });
+    expect(result.sinkDelivered).toBe(1000);
+    expect(result.perSecond).toBeGreaterThan(0);
+    expect(result.workerCpuMsPerMessage).toBeGreaterThan(0);
+    expect(result.totalPeakRssMb).toBeGreaterThan(0);
+  }, 120_000);
+});
