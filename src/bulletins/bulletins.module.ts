@@ -13,6 +13,7 @@ import { BulletinsService } from './bulletins.service';
   imports: [TypeOrmModule.forFeature([Bulletin]), DeliveryModule],
   controllers: [BulletinsController],
   providers: [BulletinsService, BulletinSendingService, BulletinDeliveriesService, BulletinPreviewService],
-  exports: [BulletinsService],
+  // The web console (src/console) drives the same services as the HTTP API.
+  exports: [BulletinsService, BulletinSendingService, BulletinDeliveriesService, BulletinPreviewService],
 })
 export class BulletinsModule {}

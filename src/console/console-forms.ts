@@ -26,10 +26,21 @@ export async function formToDto<T extends object>(
     if (value === undefined || value === '') continue;
     plain[name] = transform[name] ? transform[name](value) : value;
   }
+  return validateDto(type, plain);
+}
+
+/** Validates a plain object against an API DTO class with the global pipe's settings. */
+export async function validateDto<T extends object>(
+  type: new () => T,
+  plain: Record<string, unknown>,
+): Promise<{ dto: T; errors: null } | { dto: null; errors: string[] }> {
   const dto = plainToInstance(type, plain);
   const problems = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
   if (!problems.length) return { dto, errors: null };
-  return { dto: null, errors: problems.flatMap((p) => Object.values(p.constraints ?? { [p.property]: `${p.property} is invalid` })) };
+  return {
+    dto: null,
+    errors: problems.flatMap((p) => Object.values(p.constraints ?? { [p.property]: `${p.property} is invalid` })),
+  };
 }
 
 /** A service's refusal (400/409 with a code) shown on the form instead of an error page. */

@@ -26,6 +26,7 @@ import { SuppressionHasher } from './suppression-hasher';
     ImportService,
     SuppressionHasher,
   ],
-  exports: [SubscriptionStateService, SubscribersService, SuppressionHasher],
+  // The web console (src/console) calls the export, erasure and import use cases too.
+  exports: [SubscriptionStateService, SubscribersService, SuppressionHasher, ExportService, ErasureService, ImportService],
 })
 export class SubscribersModule {}
