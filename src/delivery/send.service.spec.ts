@@ -84,6 +84,20 @@ describe(SendService.name, () => {
     expect(o['3']).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: 0 });
   });
 
+  it('when the server cannot be reached, the rest of the chunk waits with the first without spending attempts', async () => {
+    let calls = 0;
+    const { service, recorded, enqueued } = setup([claimed('1'), claimed('2'), claimed('3')], () => {
+      calls++;
+      return new MailSendError('temporary', 'connect ECONNREFUSED', null);
+    });
+    await service.processChunk('b', ['1', '2', '3']);
+    expect(calls).toBe(1);
+    const o = byId(recorded);
+    expect(o['1']).toMatchObject({ status: 'queued', refundAttempt: false });
+    expect(o['2']).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: o['1'].retryDelayMs });
+    expect(enqueued).toEqual([{ ids: ['1', '2', '3'], delay: o['1'].retryDelayMs }]);
+  });
+
   it('on an authentication failure pauses the bulletin and gives every claim back', async () => {
     const { service, recorded, paused } = setup([claimed('1'), claimed('2')], () => new MailSendError('auth', '535 bad credentials', 535));
     await service.processChunk('b', ['1', '2']);

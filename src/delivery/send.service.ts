@@ -33,6 +33,7 @@ export function retryDelay(attempts: number, random = Math.random): number {
  * the pooled transport, record every outcome (one statement), then check for completion.
  *
  * - temporary (4xx, connection): back to queued with backoff until SEND_ATTEMPTS, then failed;
+ *   when the server cannot be reached at all, the rest of the chunk waits with the first one;
  * - permanent (5xx): failed with the server's answer, never retried;
  * - 421/451: the server is throttling us; the rest of the chunk goes back unharmed (attempt
  *   refunded) and the whole queue pauses for a moment instead of burning attempts;
@@ -82,12 +83,12 @@ export class SendService {
   private async sendClaimed(bulletinId: string, prepared: PreparedBulletin, claimed: ClaimedDelivery[]): Promise<ChunkResult> {
     const outcomes: DeliveryOutcome[] = [];
     let throttleMs: number | null = null;
-    let stopped: { reason: 'auth' | 'throttle'; error: MailSendError } | null = null;
+    let stopped: Stop | null = null;
     const rejected: { subscriberId: string; response: string }[] = [];
 
     for (const delivery of claimed) {
       if (stopped) {
-        outcomes.push(giveBack(delivery, null));
+        outcomes.push(giveBack(delivery, null, stopped.retryDelayMs ?? 0));
         continue;
       }
       try {
@@ -103,7 +104,11 @@ export class SendService {
           throttleMs = THROTTLE_MS;
           outcomes.push(giveBack(delivery, error.message));
         } else if (error.kind === 'temporary' && delivery.attempts < this.config.sendAttempts) {
-          outcomes.push({ id: delivery.id, status: 'queued', error: error.message, retryDelayMs: retryDelay(delivery.attempts), refundAttempt: false });
+          const retryDelayMs = retryDelay(delivery.attempts);
+          outcomes.push({ id: delivery.id, status: 'queued', error: error.message, retryDelayMs, refundAttempt: false });
+          // No server answer (refused, reset, timed out): the server is unreachable, not this
+          // address. The rest of the chunk waits with it instead of spending an attempt each.
+          if (error.responseCode === null) stopped = { reason: 'unreachable', error, retryDelayMs };
         } else {
           outcomes.push({ id: delivery.id, status: 'failed', error: error.message, retryDelayMs: 0, refundAttempt: false });
           if (error.kind === 'permanent') rejected.push({ subscriberId: delivery.subscriberId, response: error.response ?? error.message });
@@ -123,7 +128,7 @@ export class SendService {
   private async afterRecord(
     bulletinId: string,
     outcomes: DeliveryOutcome[],
-    stopped: { reason: 'auth' | 'throttle'; error: MailSendError } | null,
+    stopped: Stop | null,
   ): Promise<void> {
     const sent = outcomes.filter((o) => o.status === 'sent').length;
     const failed = outcomes.filter((o) => o.status === 'failed').length;
@@ -146,9 +151,17 @@ export class SendService {
   }
 }
 
+/** Why the rest of a chunk was not tried: it goes back to queued with its attempt refunded. */
+interface Stop {
+  reason: 'auth' | 'throttle' | 'unreachable';
+  error: MailSendError;
+  /** For `unreachable`: the rest retries together with the delivery that failed. */
+  retryDelayMs?: number;
+}
+
 /** Back to queued, attempt refunded: the server never judged this message. */
-function giveBack(delivery: ClaimedDelivery, error: string | null): DeliveryOutcome {
-  return { id: delivery.id, status: 'queued', error, retryDelayMs: 0, refundAttempt: true };
+function giveBack(delivery: ClaimedDelivery, error: string | null, retryDelayMs = 0): DeliveryOutcome {
+  return { id: delivery.id, status: 'queued', error, retryDelayMs, refundAttempt: true };
 }
 
 function recipientOf(delivery: ClaimedDelivery) {
