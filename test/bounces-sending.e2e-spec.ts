@@ -46,6 +46,20 @@ describe('Bounces and the send path', () => {
     expect(sink.to(`spam-${tag}@example.ru`)).toHaveLength(0);
   });
 
+  it('counts an SMTP 5.1.1 answer to a notice as a hard bounce', async () => {
+    const site = await createSite(t, { confirmation: 'notice' });
+    const email = `gone-${site.slug}@example.ru`;
+    sink.behaviour = (rcpt) => (rcpt.includes(email) ? { accept: false, code: 550, message: '5.1.1 User unknown' } : { accept: true });
+    try {
+      const id = await register(site, email);
+      await waitFor(async () => (await status(site, id)) === 'bounced');
+      const [{ source }] = await t.db.query(`SELECT source FROM bounces WHERE subscriber_id = $1`, [id]);
+      expect(source).toBe('smtp');
+    } finally {
+      sink.behaviour = () => ({ accept: true });
+    }
+  });
+
   it('counts an SMTP 5.1.1 answer during sending as a hard bounce, and a 5.7.1 one not', async () => {
     const site = await createSite(t);
     const tag = site.slug;

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { MetricsService } from '../health/metrics.service';
@@ -9,6 +9,7 @@ import { Message } from './message.entity';
 import { MessageHeadersService } from './message-headers.service';
 import { TemplatesService } from './templates/templates.service';
 import { MailSendError, MailTransport } from './transport/mail-transport';
+import { BouncesService } from '../bounces/bounces.service';
 
 export type TransactionalKind = 'confirm' | 'notice';
 
@@ -45,6 +46,8 @@ export class TransactionalMailService {
     private readonly headers: MessageHeadersService,
     private readonly transport: MailTransport,
     private readonly metrics: MetricsService,
+    /** SMTP 5.1.x answers count as hard bounces (src/bounces). */
+    @Optional() private readonly bounces?: BouncesService,
   ) {}
 
   /** The double opt-in message with a confirm link, while the subscriber is `pending`. */
@@ -119,6 +122,10 @@ export class TransactionalMailService {
         error: failure.message,
       });
       this.metrics.messagesFailed.inc({ kind });
+      if (failure.kind === 'permanent') {
+        const response = failure.response ?? failure.message;
+        await this.bounces?.recordSmtpRejection({ siteId: site.id, subscriberId: subscriber.id, response });
+      }
       return { status: 'failed', reason: failure.message };
     }
   }
