@@ -60,7 +60,7 @@ describe('Faults 6-7: SMTP server down, deferring, refusing', () => {
     const refusedBefore = c.sink.refused;
     const started = Date.now();
     // Small: every 421 holds the whole send queue back for a few seconds (the server asks us to slow down).
-    const { bulletinId, recipients } = await startBulletin(c, scale(12, 300), 'defer.test');
+    const { bulletinId, recipients } = await startBulletin(c, scale(12, 60), 'defer.test');
     await c.waitForBulletin(bulletinId);
     const seconds = (Date.now() - started) / 1000;
     const audit = await auditBulletin(c, bulletinId, recipients);

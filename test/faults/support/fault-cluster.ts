@@ -82,6 +82,10 @@ export class FaultCluster {
 
   /** Starts a worker and waits until its send processor is listening on the queue. */
   async startWorker(env: Record<string, string> = {}): Promise<VestnikProcess> {
+    // A worker killed a moment ago may still be listed by Redis: wait until only the living are.
+    const living = this.workers.filter((w) => w.running).length;
+    const settle = Date.now() + 15_000;
+    while ((await this.workerCount()) > living && Date.now() < settle) await sleep(100);
     const before = await this.workerCount();
     const worker = await VestnikProcess.start('worker', `worker-${this.workers.length + 1}`, { ...this.childEnv, ...env });
     this.workers.push(worker);
