@@ -44,8 +44,11 @@ export class BulletinSendingService {
       scheduled ? [at] : [],
     );
     if (!changed) await this.refuse(site, id, 'bulletin_not_draft', 'Only a draft bulletin can be sent');
+    // Read before enqueueing: the answer shows the state this request created (a tiny audience
+    // could otherwise already be `sent` by the time it is read).
+    const answer = await this.bulletins.get(site, id);
     await this.kick(id, () => this.queue.enqueueFanout(id, scheduled ? delayMs : 0));
-    return this.bulletins.get(site, id);
+    return answer;
   }
 
   /** sending → paused: workers stop claiming its deliveries at once (the claim checks the status). */
@@ -61,11 +64,12 @@ export class BulletinSendingService {
     if (!(await this.transition(site, id, ['paused'], `status = 'sending', error = NULL`))) {
       await this.refuse(site, id, 'bulletin_not_paused', 'Only a paused bulletin can be resumed');
     }
+    const answer = await this.bulletins.get(site, id);
     await this.kick(id, async () => {
       await this.queue.enqueueFanout(id); // no-op unless the fan-out is unfinished
       await this.queue.enqueueRequeue(id);
     });
-    return this.bulletins.get(site, id);
+    return answer;
   }
 
   /** scheduled/sending/paused → cancelled; every delivery not yet claimed becomes skipped. */
