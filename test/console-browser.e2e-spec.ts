@@ -8,6 +8,25 @@ import { ADMIN_KEY } from './support/test-env';
 
 const SHOTS = join(__dirname, '..', 'docs', 'screenshots');
 
+/** The page's DOM, as seen by the callbacks that run inside the browser (the tsconfig has no DOM lib). */
+interface PageElement {
+  name: string;
+  value: string;
+  method: string;
+  action: string;
+  srcdoc: string;
+  textContent: string | null;
+  scrollWidth: number;
+  appendChild(child: PageElement): void;
+  submit(): void;
+}
+declare const document: {
+  createElement(tag: string): PageElement;
+  querySelector(selector: string): PageElement | null;
+  body: PageElement;
+  documentElement: PageElement;
+};
+
 /**
  * The console in a real browser (Debian chromium via playwright-core) against a real Vestnik
  * listening on a port, with workers sending into the SMTP sink.
@@ -125,8 +144,9 @@ describe('Web console in a browser', () => {
     await page.waitForFunction(() => !document.querySelector('[data-problem] [data-test=template-error]'));
     await page.selectOption('[data-preview-subscriber]', ids['vera@example.ru']);
     await page.waitForFunction(() =>
-      (document.querySelector('[data-preview-frame]') as HTMLIFrameElement).srcdoc.includes('Здравствуйте, Вера!'),
+      document.querySelector('[data-preview-frame]')!.srcdoc.includes('Здравствуйте, Вера!'),
     );
+    await page.frameLocator('[data-preview-frame]').getByText('Здравствуйте, Вера!').waitFor();
     await shot(page, 'bulletin-editor');
 
     await page.click('[data-test=send]');

@@ -162,4 +162,130 @@ describe('Web console over HTTP: sessions, CSRF, admin pages', () => {
     expect((await t.http().get('/console/assets/console.js')).status).toBe(200);
     expect((await t.http().get('/console/assets/..%2Fconsole.module.ts')).status).toBe(404);
   });
+
+  describe('site pages', () => {
+    let site: Awaited<ReturnType<typeof createSite>>;
+    let c: ConsoleClient;
+    const ids: string[] = [];
+
+    beforeAll(async () => {
+      site = await createSite(t, { slug: 'pages' });
+      for (const email of ['a@example.ru', 'b@example.ru', 'c@example.ru']) {
+        ids.push((await site.backend.post('/v1/sites/pages/subscribers', { email, consent: { source: 'form' } }).expect(201)).body.id);
+      }
+      c = new ConsoleClient(t);
+      await c.signIn(site.keys.marketing);
+    });
+
+    it('lists, filters and searches subscribers; a bad address is shown on the page', async () => {
+      const all = await c.get('/console/sites/pages/subscribers');
+      expect(all.status).toBe(200);
+      expect(all.text).toContain('a@example.ru');
+      const one = await c.get('/console/sites/pages/subscribers?email=B%40Example.ru&status=');
+      expect(one.text).toContain('b@example.ru');
+      expect(one.text).not.toContain('a@example.ru');
+      const none = await c.get('/console/sites/pages/subscribers?status=unsubscribed');
+      expect(none.text).not.toContain('a@example.ru');
+      const bad = await c.get('/console/sites/pages/subscribers?email=not-an-address');
+      expect(bad.status).toBe(400);
+      expect(bad.text).toContain('class="alert"');
+      expect((await c.get('/console/sites/pages/subscribers?status=nonsense')).status).toBe(400);
+    });
+
+    it('shows one subscriber with the ledger, exports it as JSON, 404s unknown ids', async () => {
+      const page = await c.get(`/console/sites/pages/subscribers/${ids[0]}`);
+      expect(page.text).toContain('registered');
+      const download = await c.get(`/console/sites/pages/subscribers/${ids[0]}/export`);
+      expect(download.headers['content-disposition']).toContain('attachment');
+      expect(JSON.parse(download.text).subscriber.email).toBe('a@example.ru');
+      expect((await c.get('/console/sites/pages/subscribers/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await c.get('/console/sites/pages/subscribers/not-a-uuid')).status).toBe(404);
+    });
+
+    it('erases only after the address is typed again', async () => {
+      await c.get(`/console/sites/pages/subscribers/${ids[2]}/erase`);
+      const wrong = await c.post(`/console/sites/pages/subscribers/${ids[2]}/erase`, { confirm: 'someone@else.ru' });
+      expect(wrong.status).toBe(400);
+      await site.backend.get(`/v1/sites/pages/subscribers/${ids[2]}`).expect(200);
+      const right = await c.post(`/console/sites/pages/subscribers/${ids[2]}/erase`, { confirm: 'C@example.ru' });
+      expect(right.status).toBe(303);
+      await site.backend.get(`/v1/sites/pages/subscribers/${ids[2]}`).expect(404);
+    });
+
+    it('imports CSV sent by the page script (text/csv + header token) with a per-line report', async () => {
+      await c.get('/console/sites/pages/subscribers/import');
+      const csv = 'email,name\nnew1@example.ru,Новый\nbroken-address,X\nnew2@example.ru,\n';
+      const res = await t.http().post('/console/sites/pages/subscribers/import?source=console-test')
+        .set('cookie', `vestnik_console=${c.cookie('vestnik_console')}`).set('x-csrf-token', c.csrf)
+        .set('accept', 'application/json').set('content-type', 'text/csv').send(csv);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ created: 2, errors: [{ line: 3 }] });
+      const noToken = await t.http().post('/console/sites/pages/subscribers/import?source=x')
+        .set('cookie', `vestnik_console=${c.cookie('vestnik_console')}`).set('accept', 'application/json')
+        .set('content-type', 'text/csv').send(csv);
+      expect(noToken.status).toBe(403);
+      const noSource = await t.http().post('/console/sites/pages/subscribers/import')
+        .set('cookie', `vestnik_console=${c.cookie('vestnik_console')}`).set('x-csrf-token', c.csrf)
+        .set('accept', 'application/json').set('content-type', 'text/csv').send(csv);
+      expect(noSource.status).toBe(400);
+    });
+
+    it('imports CSV from the plain multipart form, checking its _csrf part', async () => {
+      const post = (token: string) => t.http().post('/console/sites/pages/subscribers/import')
+        .set('cookie', `vestnik_console=${c.cookie('vestnik_console')}`)
+        .field('_csrf', token).field('source', 'form-upload')
+        .attach('file', Buffer.from('email\nmulti@example.ru\n'), { filename: 'people.csv', contentType: 'text/csv' });
+      expect((await post('forged')).status).toBe(403);
+      const ok = await post(c.csrf);
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('data-k="created">1<');
+    });
+
+    it('creates a bulletin: a template error comes back with its line; preview and progress answer JSON', async () => {
+      await c.get('/console/sites/pages/bulletins/new');
+      const bad = await c.post('/console/sites/pages/bulletins', { subject: 'Hi', html: '<p>one</p>\n<p>{{#each x}}</p>' });
+      expect(bad.status).toBe(400);
+      expect(bad.text).toContain('data-test="template-error"');
+      expect(bad.text).toMatch(/line 2/);
+      const good = await c.post('/console/sites/pages/bulletins', { subject: 'Hi {{site.name}}', html: '<p>Hello {{subscriber.email}}</p>' });
+      expect(good.status).toBe(303);
+      const url = good.headers.location as string;
+      const editor = await c.get(url);
+      expect(editor.text).toContain('Hello subscriber@example.com');
+      const preview = await t.http().post(`${url}/preview`).set('cookie', `vestnik_console=${c.cookie('vestnik_console')}`)
+        .set('x-csrf-token', c.csrf).set('accept', 'application/json')
+        .send({ subject: 'Hi', html: '<p>Dear {{subscriber.email}}</p>', subscriberId: ids[0] });
+      expect(preview.status).toBe(200);
+      expect(preview.body.preview.html).toContain('Dear a@example.ru');
+      const broken = await t.http().post(`${url}/preview`).set('cookie', `vestnik_console=${c.cookie('vestnik_console')}`)
+        .set('x-csrf-token', c.csrf).set('accept', 'application/json').send({ subject: 'Hi', html: '{{#if a}}' });
+      expect(broken.status).toBe(400);
+      expect(broken.body.problem).toMatchObject({ field: 'html' });
+      const test = await c.post(`${url}/test`, { emails: 'not-an-address' });
+      expect(test.status).toBe(400);
+      const scheduled = await c.post(`${url}/send`, { at: '2099-01-01T09:00' });
+      expect(scheduled.status).toBe(303);
+      const progress = await c.get(`${url}/progress`);
+      expect(progress.body).toMatchObject({ status: 'scheduled', percent: 0 });
+      expect((await c.post(`${url}/resume`, {})).status).toBe(409);
+      expect((await c.post(`${url}/cancel`, {})).status).toBe(303);
+      expect((await t.admin.get(`/v1/sites/pages/bulletins/${url.split('/').pop()}`)).body.status).toBe('cancelled');
+    });
+
+    it('edits a template per language: a layout without the unsubscribe link is refused, then reset', async () => {
+      const page = await c.get('/console/sites/pages/templates?name=layout&locale=en');
+      expect(page.text).toContain('iframe');
+      const refused = await c.post('/console/sites/pages/templates/layout/en', { html: '<div>{{{body}}}</div>' });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('class="alert"');
+      const saved = await c.post('/console/sites/pages/templates/notice/en', {
+        subject: 'Welcome to {{site.name}}', html: '<p>Welcome!</p><a href="{{unsubscribeUrl}}">Unsubscribe</a>',
+      });
+      expect(saved.status).toBe(303);
+      const shown = await c.get('/console/sites/pages/templates?name=notice&locale=en');
+      expect(shown.text).toContain('Welcome to Test Site');
+      expect((await c.post('/console/sites/pages/templates/notice/en/reset', {})).status).toBe(303);
+      expect((await c.post('/console/sites/pages/templates/nope/en', { html: 'x' })).status).toBe(404);
+    });
+  });
 });

@@ -41,7 +41,8 @@ export function dailyChart(points: DayPoint[], labels: { registered: string; uns
         `<rect x="${r(x + 1 + barW)}" y="${r(y(p.unsubscribed))}" width="${r(barW)}" height="${r(y(0) - y(p.unsubscribed))}" fill="#c0392b"><title>${p.day}: ${p.unsubscribed}</title></rect>`,
       );
     }
-    if (i % 7 === 0 || i === points.length - 1) {
+    // Weekly labels counted back from today, so the newest day always has one and none collide.
+    if ((points.length - 1 - i) % 7 === 0) {
       parts.push(
         `<text x="${r(x + slot / 2)}" y="${H - 6}" text-anchor="middle" font-size="11" fill="#667085">${p.day.slice(5)}</text>`,
       );

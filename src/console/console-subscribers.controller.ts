@@ -30,7 +30,7 @@ export class ConsoleSubscribersController {
 
   @Get(':id')
   detail(@Ctx() ctx: ConsoleContext, @Param('id', subscriberId) id: string, @Query('done') done?: string): Promise<ConsoleResult> {
-    return this.pages.detail(ctx, id, done === 'unsubscribed' ? 'st_unsubscribed' : undefined);
+    return this.pages.detail(ctx, id, done === 'unsubscribed' ? 'unsubscribed_done' : undefined);
   }
 
   @Post(':id/unsubscribe')

@@ -1,5 +1,5 @@
 /* Vestnik console: progressive enhancement only; every page works without this file. */
-/* global document, window, location, fetch, FormData, setTimeout, clearTimeout */
+/* global document, window, location, fetch, FormData, XMLHttpRequest, setTimeout, clearTimeout */
 (function () {
   'use strict';
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
@@ -126,7 +126,7 @@
         bar.firstElementChild.style.width = '100%';
         label.hidden = true;
         var body = {};
-        try { body = JSON.parse(xhr.responseText); } catch (e) { body = { message: xhr.statusText }; }
+        try { body = JSON.parse(xhr.responseText); } catch { body = { message: xhr.statusText }; }
         var out = document.querySelector('[data-import-result]');
         out.hidden = false;
         if (xhr.status >= 400) {
