@@ -46,6 +46,21 @@ describe('Bounces and the send path', () => {
     expect(sink.to(`spam-${tag}@example.ru`)).toHaveLength(0);
   });
 
+  it('adds complaints and bounces reported by Message-ID to the bulletin’s stats', async () => {
+    const site = await createSite(t);
+    const tag = site.slug;
+    const emails = ['a', 'b', 'c'].map((p) => `${p}-${tag}@example.ru`);
+    for (const email of emails) await register(site, email);
+    const bulletin = await sendBulletin(site, `Stats ${tag}`);
+    const messageIdOf = (email: string) => sink.to(email)[0].parsed.messageId!;
+    await site.backend.post(`/v1/sites/${site.slug}/bounces`, { messageId: messageIdOf(emails[0]), type: 'complaint' }).expect(202);
+    await site.backend.post(`/v1/sites/${site.slug}/bounces`, { messageId: messageIdOf(emails[1]), type: 'soft', reason: 'mailbox full' }).expect(202);
+    const after = await site.marketing.get(`/v1/sites/${site.slug}/bulletins/${bulletin.id}`).expect(200);
+    expect(after.body.stats).toEqual({ total: 3, queued: 0, sent: 3, failed: 0, skipped: 0, bounced: 1, complained: 1 });
+    const list = await site.marketing.get(`/v1/sites/${site.slug}/bulletins`).expect(200);
+    expect(list.body.items.find((b: { id: string }) => b.id === bulletin.id).stats).toMatchObject({ bounced: 1, complained: 1 });
+  });
+
   it('counts an SMTP 5.1.1 answer to a notice as a hard bounce', async () => {
     const site = await createSite(t, { confirmation: 'notice' });
     const email = `gone-${site.slug}@example.ru`;
@@ -74,7 +89,7 @@ describe('Bounces and the send path', () => {
           : { accept: true };
     try {
       const first = await sendBulletin(site, `First ${tag}`);
-      expect(first.stats).toMatchObject({ total: 3, sent: 1, failed: 2 });
+      expect(first.stats).toEqual({ total: 3, queued: 0, sent: 1, failed: 2, skipped: 0, bounced: 1, complained: 0 });
       expect(await status(site, unknown)).toBe('bounced');
       expect(await status(site, blocked)).toBe('active');
       const ledger = await t.db.query(`SELECT type, channel, bulletin_id, detail FROM subscriber_events WHERE subscriber_id = $1 AND type = 'bounced'`, [unknown]);

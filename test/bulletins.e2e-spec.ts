@@ -31,7 +31,7 @@ describe('Bulletins', () => {
       text: null,
       error: null,
       scheduledAt: null,
-      stats: { total: 0, queued: 0, sent: 0, failed: 0, skipped: 0 },
+      stats: { total: 0, queued: 0, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 },
     });
     const second = await createBulletin(site.marketing, site.slug);
     const page1 = await site.marketing.get(`${base}?limit=1`).expect(200);
@@ -129,7 +129,7 @@ describe('Bulletins', () => {
     const sending = await site.marketing.post(`${bulletinsOf(site.slug)}/${id}/send`, {}).expect(202);
     expect(sending.body.status).toBe('sending');
     const done = await waitForStatus(site.marketing, site.slug, id, 'sent');
-    expect(done.stats).toEqual({ total: 30, queued: 0, sent: 30, failed: 0, skipped: 0 });
+    expect(done.stats).toEqual({ total: 30, queued: 0, sent: 30, failed: 0, skipped: 0, bounced: 0, complained: 0 });
     expect(done.finishedAt).not.toBeNull();
 
     expect(mailsTo(tag)).toHaveLength(30);
@@ -249,7 +249,7 @@ describe('Bulletins', () => {
     const id = await createBulletin(site.marketing, site.slug);
     await site.marketing.post(`${bulletinsOf(site.slug)}/${id}/send`).expect(202);
     const done = await waitForStatus(site.marketing, site.slug, id, 'sent');
-    expect(done.stats).toEqual({ total: 4, queued: 0, sent: 2, failed: 2, skipped: 0 });
+    expect(done.stats).toEqual({ total: 4, queued: 0, sent: 2, failed: 2, skipped: 0, bounced: 0, complained: 0 });
     expect(seen.get(soft.email)).toBe(2);
     expect(seen.get(hard.email)).toBe(1);
     expect(mailsTo(tag).map((m) => m.envelopeTo[0]).sort()).toEqual([ok.email, soft.email].sort());
@@ -269,7 +269,7 @@ describe('Bulletins', () => {
     const retried = await site.marketing.post(`${bulletinsOf(site.slug)}/${id}/retry-failed`).expect(202);
     expect(retried.body).toEqual({ requeued: 1 });
     const again = await waitForStatus(site.marketing, site.slug, id, 'sent');
-    expect(again.stats).toEqual({ total: 4, queued: 0, sent: 3, failed: 1, skipped: 0 });
+    expect(again.stats).toEqual({ total: 4, queued: 0, sent: 3, failed: 1, skipped: 0, bounced: 0, complained: 0 });
     expect(mailsTo(tag).filter((m) => m.envelopeTo[0] === hard.email)).toHaveLength(1);
     expect(mailsTo(tag).filter((m) => m.envelopeTo[0] === leaver.email)).toHaveLength(0);
   });
@@ -318,7 +318,7 @@ describe('Bulletins', () => {
     await t.db.query(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = $1`, [leaver.id]);
     await site.marketing.post(`${bulletinsOf(site.slug)}/${id}/resume`).expect(200);
     const done = await waitForStatus(site.marketing, site.slug, id, 'sent');
-    expect(done.stats).toEqual({ total: 3, queued: 0, sent: 2, failed: 0, skipped: 1 });
+    expect(done.stats).toEqual({ total: 3, queued: 0, sent: 2, failed: 0, skipped: 1, bounced: 0, complained: 0 });
     expect(mailsTo(tag).some((m) => m.envelopeTo[0] === leaver.email)).toBe(false);
     const skipped = await site.marketing.get(`${bulletinsOf(site.slug)}/${id}/deliveries?status=skipped`).expect(200);
     expect(skipped.body.items[0]).toMatchObject({ subscriberId: leaver.id, error: 'subscriber unsubscribed' });

@@ -64,7 +64,7 @@ describe('Sending across two worker instances', () => {
     );
     expect(events).toHaveLength(1);
     expect(events[0].data).toMatchObject({ bulletinId: id, total: 450, sent: 450, failed: 0, skipped: 0 });
-    expect(done.stats).toEqual({ total: 450, queued: 0, sent: 450, failed: 0, skipped: 0 });
+    expect(done.stats).toEqual({ total: 450, queued: 0, sent: 450, failed: 0, skipped: 0, bounced: 0, complained: 0 });
     const counts = tally(sink, tag);
     expect(counts.size).toBe(450);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
@@ -115,7 +115,7 @@ describe('Pause, resume, cancel and leaving during a rate-limited send', () => {
     const resumed = await action(site, id, 'resume').expect(200);
     expect(resumed.body.status).toBe('sending');
     const done = await waitForStatus(site.marketing, site.slug, id, 'sent');
-    expect(done.stats).toEqual({ total: 200, queued: 0, sent: 200, failed: 0, skipped: 0 });
+    expect(done.stats).toEqual({ total: 200, queued: 0, sent: 200, failed: 0, skipped: 0, bounced: 0, complained: 0 });
     expectEveryoneOnceWithin(sink, tag, recipients, 0);
   });
 
@@ -134,7 +134,7 @@ describe('Pause, resume, cancel and leaving during a rate-limited send', () => {
     expect(total(tally(sink, tag))).toBe(atCancel);
     const after = await site.marketing.get(`/v1/sites/${site.slug}/bulletins/${id}`).expect(200);
     expect(after.body.status).toBe('cancelled');
-    expect(after.body.stats).toEqual({ total: 200, queued: 0, sent: atCancel, failed: 0, skipped: 200 - atCancel });
+    expect(after.body.stats).toEqual({ total: 200, queued: 0, sent: atCancel, failed: 0, skipped: 200 - atCancel, bounced: 0, complained: 0 });
     const skipped = await site.marketing.get(`/v1/sites/${site.slug}/bulletins/${id}/deliveries?status=skipped&limit=1`).expect(200);
     expect(skipped.body.items[0].error).toBe('bulletin cancelled');
     await action(site, id, 'resume').expect(409);
@@ -158,7 +158,7 @@ describe('Pause, resume, cancel and leaving during a rate-limited send', () => {
       expect(change.subscriber?.status).toBe('unsubscribed');
     }
     const done = await waitForStatus(site.marketing, site.slug, id, 'sent');
-    expect(done.stats).toEqual({ total: 200, queued: 0, sent: 195, failed: 0, skipped: 5 });
+    expect(done.stats).toEqual({ total: 200, queued: 0, sent: 195, failed: 0, skipped: 5, bounced: 0, complained: 0 });
     const leavers = new Set(waiting.map((w) => w.subscriber_id));
     const counts = tally(sink, tag);
     for (const r of recipients) expect(counts.get(r.email) ?? 0).toBe(leavers.has(r.id) ? 0 : 1);

@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { conflict, notFound } from '../common/app-exception';
 import { decodeCursor, isUuid, Page, toPage } from '../common/pagination';
+import { BouncesService } from '../bounces/bounces.service';
 import { updateReturning } from '../delivery/delivery-ledger';
 import { TemplatesService } from '../mail/templates/templates.service';
 import { Site } from '../sites/site.entity';
@@ -28,6 +29,7 @@ export class BulletinsService {
     @InjectRepository(Bulletin) private readonly bulletins: Repository<Bulletin>,
     @InjectDataSource() private readonly db: DataSource,
     private readonly templates: TemplatesService,
+    private readonly bounces: BouncesService,
   ) {}
 
   async create(site: Site, dto: CreateBulletinDto): Promise<BulletinDto> {
@@ -110,6 +112,11 @@ export class BulletinsService {
       stats[key] += n;
       stats.total += n;
       result.set(row.bulletin_id, stats);
+    }
+    // Bounces and complaints arrive after sending and live in their own table (src/bounces).
+    for (const [id, counts] of await this.bounces.bulletinCounts(ids)) {
+      if (!counts.bounced && !counts.complained) continue;
+      result.set(id, { ...(result.get(id) ?? EMPTY_STATS), ...counts });
     }
     return result;
   }

@@ -68,6 +68,10 @@ export class BulletinStatsDto {
   @ApiProperty() failed: number;
   @ApiProperty({ description: 'Not sent: the subscriber left before their turn, or the bulletin was cancelled' })
   skipped: number;
+  @ApiProperty({ description: 'Recipients whose message bounced (hard or soft), as reported later or by SMTP' })
+  bounced: number;
+  @ApiProperty({ description: 'Recipients who reported the message as spam' })
+  complained: number;
 }
 
 export class BulletinDto {
@@ -113,7 +117,7 @@ export class RetryFailedResponseDto {
   @ApiProperty({ description: 'Deliveries queued again' }) requeued: number;
 }
 
-export const EMPTY_STATS: BulletinStatsDto = { total: 0, queued: 0, sent: 0, failed: 0, skipped: 0 };
+export const EMPTY_STATS: BulletinStatsDto = { total: 0, queued: 0, sent: 0, failed: 0, skipped: 0, bounced: 0, complained: 0 };
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
