@@ -128,6 +128,7 @@ describe('Web console in a browser', () => {
     const error = await page.textContent('[data-test=template-error]');
     expect(error).toMatch(/line|строка/);
     expect(await page.locator('.excerpt .error-line').count()).toBe(1);
+    await shot(page, 'bulletin-template-error');
 
     await page.fill(
       'textarea[name=html]',
@@ -176,6 +177,24 @@ describe('Web console in a browser', () => {
     await shot(page, 'subscriber');
     const boris = await site.backend.get(`/v1/sites/vsmete/subscribers/${ids['boris@example.ru']}`).expect(200);
     expect(boris.body.status).toBe('unsubscribed');
+    await page.context().close();
+  });
+
+  it('imports a CSV through the page: upload progress, then the per-line error report', async () => {
+    const page = await signedIn(site.keys.marketing);
+    await page.goto(`${base}/console/sites/vsmete/subscribers/import`);
+    await page.fill('input[name=source]', 'crm-export-2026-11');
+    await page.setInputFiles('input[type=file]', {
+      name: 'people.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('email,name,city\nzoya@example.ru,Зоя,Москва\nnot-an-address,Ошибка,Тула\nyuri@example.ru,Юрий,Казань\n'),
+    });
+    await page.click('form[data-import] button');
+    await page.waitForSelector('[data-import-result]:not([hidden]) [data-test=import-errors] tbody tr');
+    expect(await page.textContent('[data-k=created]')).toBe('2');
+    expect(await page.textContent('[data-test=import-errors] tbody')).toContain('3');
+    expect(page.url()).toBe(`${base}/console/sites/vsmete/subscribers/import`);
+    await shot(page, 'subscribers-import');
     await page.context().close();
   });
 

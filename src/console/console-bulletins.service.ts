@@ -185,7 +185,7 @@ export function problem(error: unknown, form: Form): TemplateProblem | null {
   const name = body.field ?? null;
   const line = typeof body.line === 'number' ? body.line : null;
   const source = name ? (field(form, name) ?? '') : '';
-  const lines = source.split('\n');
+  const lines = source.split(/\r?\n/);
   const from = line ? Math.max(1, line - 2) : 1;
   const to = line ? Math.min(lines.length, line + 2) : 0;
   const excerpt = [];
