@@ -38,6 +38,10 @@ export class VestnikProcess {
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
     this.exited = new Promise<Exit>((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    // If the test runner itself dies, take the children along rather than leave them running.
+    const orphanGuard = () => this.child.kill('SIGKILL');
+    process.once('exit', orphanGuard);
+    void this.exited.then(() => process.removeListener('exit', orphanGuard));
   }
 
   /** Spawns the process; `api` and `all` are ready when /health answers 200. */
