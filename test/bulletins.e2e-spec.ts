@@ -49,6 +49,24 @@ describe('Bulletins', () => {
     expect(drafts.body.items.map((b: { id: string }) => b.id)).toEqual([second]);
   });
 
+  it('pages through bulletins created within the same millisecond without skipping or repeating', async () => {
+    const site = await createSite(t);
+    const ids = [await createBulletin(site.marketing, site.slug), await createBulletin(site.marketing, site.slug), await createBulletin(site.marketing, site.slug)];
+    await t.db.query(
+      `UPDATE bulletins SET created_at = '2026-11-01T10:00:00.123000Z'::timestamptz + (interval '1 microsecond' * (array_position($1::uuid[], id)))
+       WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await site.marketing.get(`${bulletinsOf(site.slug)}?limit=1${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      seen.push(...res.body.items.map((b: { id: string }) => b.id));
+      cursor = res.body.nextCursor;
+    } while (cursor && seen.length < 10);
+    expect(seen).toEqual([...ids].reverse());
+  });
+
   it('refuses bad input with a code', async () => {
     const site = await createSite(t);
     const other = await createSite(t);

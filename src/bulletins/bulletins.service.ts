@@ -50,7 +50,13 @@ export class BulletinsService {
       .addOrderBy('b.id', 'DESC')
       .take(limit + 1);
     if (query.status) qb.andWhere('b.status = :status', { status: query.status });
-    if (after) qb.andWhere('(b.created_at, b.id) < (:c, :i)', { c: after.c, i: after.i });
+    // The row's own timestamp keeps PostgreSQL's microseconds (the cursor's ISO string has only ms).
+    if (after) {
+      qb.andWhere('(b.created_at, b.id) < (COALESCE((SELECT c.created_at FROM bulletins c WHERE c.id = :i), :c), :i)', {
+        c: after.c,
+        i: after.i,
+      });
+    }
     const rows = await qb.getMany();
     const stats = await this.stats(rows.slice(0, limit).map((b) => b.id));
     return toPage(
