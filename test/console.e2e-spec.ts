@@ -236,6 +236,11 @@ describe('Web console over HTTP: sessions, CSRF, admin pages', () => {
         .field('_csrf', token).field('source', 'form-upload')
         .attach('file', Buffer.from('email\nmulti@example.ru\n'), { filename: 'people.csv', contentType: 'text/csv' });
       expect((await post('forged')).status).toBe(403);
+      // Other routes never take their token from a multipart body: a multipart POST there needs the header.
+      const sneaky = await t.http().post(`/console/sites/pages/subscribers/${ids[1]}/unsubscribe`)
+        .set('cookie', `vestnik_console=${c.cookie('vestnik_console')}`).field('_csrf', c.csrf);
+      expect(sneaky.status).toBe(403);
+      expect((await site.backend.get(`/v1/sites/pages/subscribers/${ids[1]}`).expect(200)).body.status).toBe('active');
       const ok = await post(c.csrf);
       expect(ok.status).toBe(200);
       expect(ok.text).toContain('data-k="created">1<');

@@ -19,6 +19,7 @@ export interface TemplateProblem {
 }
 
 const FIELDS = ['subject', 'html', 'text'];
+const NOTICES = ['saved', 'test_sent'];
 const base = (ctx: ConsoleContext) => `/console/sites/${ctx.site!.slug}/bulletins`;
 
 /** Bulletin pages: list, editor with preview, test send, send/schedule, progress and controls. */
@@ -55,13 +56,15 @@ export class ConsoleBulletinsService {
   /** A draft opens in the editor; anything else on the sending page. */
   async page(ctx: ConsoleContext, id: string, query: Form): Promise<ConsoleResult> {
     const bulletin = await this.bulletins.get(ctx.site!, id);
-    if (bulletin.status === 'draft') return this.editor(ctx, bulletin, { notice: field(query, 'notice') });
+    // Only known notices: the query string must not put arbitrary text on the page.
+    const notice = NOTICES.find((n) => n === field(query, 'notice')) ?? null;
+    if (bulletin.status === 'draft') return this.editor(ctx, bulletin, { notice });
     const failed = await this.deliveries.list(ctx.site!, id, { status: 'failed', limit: 100 });
     return {
       view: 'bulletin-progress',
       title: 'progress',
       nav: 'bulletins',
-      data: { bulletin, progress: progress(bulletin), failed: failed.items, notice: field(query, 'notice') },
+      data: { bulletin, progress: progress(bulletin), failed: failed.items, notice },
     };
   }
 

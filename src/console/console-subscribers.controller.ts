@@ -1,7 +1,7 @@
 import { Body, Get, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { uuidPipe } from '../common/uuid.pipe';
-import { ConsoleContext, Ctx } from './console.context';
+import { ConsoleContext, ConsoleUpload, Ctx } from './console.context';
 import { ConsoleController } from './console-decorators';
 import { Form } from './console-forms';
 import { ConsoleSubscribersService } from './console-subscribers.service';
@@ -24,6 +24,7 @@ export class ConsoleSubscribersController {
   }
 
   @Post('import')
+  @ConsoleUpload()
   import(@Ctx() ctx: ConsoleContext, @Req() req: FastifyRequest, @Query() query: Form): Promise<ConsoleResult> {
     return this.pages.import(ctx, req, query);
   }

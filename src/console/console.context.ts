@@ -30,6 +30,10 @@ export const CONSOLE_ACCESS = 'console:access';
 export type ConsoleAccess = 'public' | 'admin' | 'site';
 export const ConsoleAccessLevel = (access: ConsoleAccess) => SetMetadata(CONSOLE_ACCESS, access);
 
+export const CONSOLE_UPLOAD = 'console:upload';
+/** A route that takes multipart uploads and checks the `_csrf` part itself (it arrives inside the stream). */
+export const ConsoleUpload = () => SetMetadata(CONSOLE_UPLOAD, true);
+
 export const Ctx = createParamDecorator((_: unknown, context: ExecutionContext): ConsoleContext => {
   return context.switchToHttp().getRequest<FastifyRequest>().console!;
 });

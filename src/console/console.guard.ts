@@ -7,6 +7,7 @@ import { SitesService } from '../sites/sites.service';
 import { pickLocale } from './console-i18n';
 import {
   CONSOLE_ACCESS,
+  CONSOLE_UPLOAD,
   ConsoleAccess,
   ConsoleContext,
   CSRF_COOKIE,
@@ -21,7 +22,7 @@ export const csrfRejected = () =>
 
 /**
  * Builds the ConsoleContext: locale, session, CSRF token; checks the CSRF token of every POST
- * (multipart uploads check theirs in the handler, as their fields arrive in the stream) and
+ * (routes marked @ConsoleUpload check a multipart upload's in the handler, as it arrives in the stream) and
  * the site of the path against the session's key.
  */
 @Injectable()
@@ -52,7 +53,9 @@ export class ConsoleGuard implements CanActivate {
     };
     req.console = ctx;
 
-    if (req.method === 'POST' && !req.isMultipart()) this.checkCsrf(req, secret);
+    // Only upload routes may defer the check to their handler; any other multipart POST needs the header token.
+    const upload = this.reflector.get<boolean>(CONSOLE_UPLOAD, context.getHandler()) && req.isMultipart();
+    if (req.method === 'POST' && !upload) this.checkCsrf(req, secret);
     if (access === 'public') return true;
     if (!session) throw new SignInRequired();
     if (access === 'admin' && session.principal.kind !== 'admin') throw forbidden('Only the admin key may do that');
