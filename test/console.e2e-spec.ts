@@ -275,6 +275,10 @@ describe('Web console over HTTP: sessions, CSRF, admin pages', () => {
       expect((await c.post(`${url}/resume`, {})).status).toBe(409);
       expect((await c.post(`${url}/cancel`, {})).status).toBe(303);
       expect((await t.admin.get(`/v1/sites/pages/bulletins/${url.split('/').pop()}`)).body.status).toBe('cancelled');
+      const list = await c.get('/console/sites/pages/bulletins');
+      // The live preview saved the draft as it was typed: the list shows the last subject.
+      expect(list.text).toContain(`${url}">Hi</a>`);
+      expect((await c.get('/console/sites/pages/bulletins?cursor=garbage')).status).toBe(400);
     });
 
     it('edits a template per language: a layout without the unsubscribe link is refused, then reset', async () => {

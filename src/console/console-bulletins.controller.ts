@@ -13,8 +13,8 @@ export class ConsoleBulletinsController {
   constructor(private readonly pages: ConsoleBulletinsService) {}
 
   @Get()
-  list(@Ctx() ctx: ConsoleContext): Promise<ConsoleResult> {
-    return this.pages.list(ctx);
+  list(@Ctx() ctx: ConsoleContext, @Query() query: Form): Promise<ConsoleResult> {
+    return this.pages.list(ctx, query);
   }
 
   @Get('new')

@@ -33,9 +33,11 @@ export class ConsoleBulletinsService {
     private readonly subscribers: SubscribersService,
   ) {}
 
-  async list(ctx: ConsoleContext): Promise<ConsoleResult> {
-    const page = await this.bulletins.list(ctx.site!, { limit: 100 });
-    return { view: 'bulletins', title: 'bulletins', nav: 'bulletins', data: { bulletins: page.items } };
+  async list(ctx: ConsoleContext, query: Form): Promise<ConsoleResult> {
+    const cursor = field(query, 'cursor') || undefined;
+    const page = await this.bulletins.list(ctx.site!, { limit: 50, cursor });
+    const next = page.nextCursor ? `?${new URLSearchParams({ cursor: page.nextCursor }).toString()}` : null;
+    return { view: 'bulletins', title: 'bulletins', nav: 'bulletins', data: { bulletins: page.items, next, paged: !!cursor } };
   }
 
   newPage(): ConsoleResult {

@@ -39,6 +39,15 @@
     });
   }
 
+  // Selects the offending line in its field, without taking the focus from where the person types.
+  function markLine(field, line) {
+    var area = field && line && document.querySelector('[data-field="' + field + '"]');
+    if (!area || typeof area.setSelectionRange !== 'function') return;
+    var lines = area.value.split('\n');
+    var start = lines.slice(0, line - 1).join('\n').length + (line > 1 ? 1 : 0);
+    if (document.activeElement !== area) area.setSelectionRange(start, start + (lines[line - 1] || '').length);
+  }
+
   // Bulletin editor: after a pause in typing, save the draft and render the preview beside it.
   // A template error is shown with its line, and the line is selected in its field.
   var editor = document.querySelector('form[data-editor][data-preview-url]');
@@ -68,6 +77,7 @@
           }).join('\n');
           box.innerHTML = '<div class="alert" role="alert" data-test="template-error"><b>' + escapeHtml(p.message) + '</b>' +
             (excerpt ? '<pre class="excerpt">' + excerpt + '</pre>' : '') + '</div>';
+          markLine(p.field, p.line);
         } else {
           box.innerHTML = '<div class="alert" role="alert">' + (res.body.formErrors || res.body.message || []).map(escapeHtml).join('<br>') + '</div>';
         }
