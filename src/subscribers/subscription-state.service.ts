@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { WebhookEventsService } from '../webhooks/webhook-events.service';
+import { outboxCte, WebhookEventsService } from '../webhooks/webhook-events.service';
 import { EventChannel } from './subscriber-event.entity';
 import { Subscriber } from './subscriber.entity';
 import { rowToSubscriber, SubscriberRow } from './subscriber-row';
@@ -41,9 +41,8 @@ export class SubscriptionStateService {
 
   /** pending → active. The event repeats the policy version the person registered under. */
   async confirm(siteId: string, subscriberId: string, meta: ConfirmMeta): Promise<StateChange> {
-    // The webhook outbox row commits with the change (or not at all).
-    const rows: SubscriberRow[] = await this.db.transaction(async (m) => {
-      const changed: SubscriberRow[] = await m.query(
+    // The webhook outbox rows are written by the same statement (one round trip, atomic).
+    const rows: (SubscriberRow & { webhook_deliveries: string[] })[] = await this.db.query(
       `WITH upd AS (
          UPDATE subscribers SET status = 'active', confirmed_at = now(), updated_at = now()
           WHERE id = $1 AND site_id = $2 AND status = 'pending' AND erased_at IS NULL
@@ -57,13 +56,11 @@ export class SubscriptionStateService {
               WHERE subscriber_id = upd.id AND type = 'registered'
               ORDER BY id DESC LIMIT 1
            ) reg ON true
-       )
-       SELECT * FROM upd`,
+       ), ${outboxCte('subscriber.confirmed', 'upd', `jsonb_build_object('status', 'active')`)}
+       SELECT upd.*, ARRAY(SELECT id FROM wh_deliveries)::text[] AS webhook_deliveries FROM upd`,
       [subscriberId, siteId, meta.ip ?? null, meta.userAgent ?? null],
-      );
-      if (changed.length) await this.webhooks.emit(siteId, 'subscriber.confirmed', { subscriberId, status: 'active' }, m);
-      return changed;
-    });
+    );
+    if (rows.length) await this.webhooks.enqueue(rows[0].webhook_deliveries);
     if (rows.length) return { subscriber: rowToSubscriber(rows[0]), changed: true };
     return { subscriber: await this.current(siteId, subscriberId), changed: false };
   }
@@ -75,8 +72,7 @@ export class SubscriptionStateService {
     channel: EventChannel,
     meta: UnsubscribeMeta,
   ): Promise<StateChange> {
-    const rows: SubscriberRow[] = await this.db.transaction(async (m) => {
-      const changed: SubscriberRow[] = await m.query(
+    const rows: (SubscriberRow & { webhook_deliveries: string[] })[] = await this.db.query(
       `WITH upd AS (
          UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
           WHERE id = $1 AND site_id = $2 AND status <> 'unsubscribed' AND erased_at IS NULL
@@ -84,8 +80,12 @@ export class SubscriptionStateService {
        ), ev AS (
          INSERT INTO subscriber_events (site_id, subscriber_id, type, channel, ip, user_agent, source, api_key_id, bulletin_id)
          SELECT site_id, id, 'unsubscribed', $3, $4, $5, $6, $7, $8 FROM upd
-       )
-       SELECT * FROM upd`,
+       ), ${outboxCte(
+         'subscriber.unsubscribed',
+         'upd',
+         `jsonb_build_object('status', 'unsubscribed', 'channel', $3::text, 'bulletinId', $8::uuid)`,
+       )}
+       SELECT upd.*, ARRAY(SELECT id FROM wh_deliveries)::text[] AS webhook_deliveries FROM upd`,
       [
         subscriberId,
         siteId,
@@ -96,13 +96,8 @@ export class SubscriptionStateService {
         meta.apiKeyId ?? null,
         meta.bulletinId ?? null,
       ],
-      );
-      if (changed.length) {
-        const data = { subscriberId, status: 'unsubscribed', channel, bulletinId: meta.bulletinId ?? null };
-        await this.webhooks.emit(siteId, 'subscriber.unsubscribed', data, m);
-      }
-      return changed;
-    });
+    );
+    if (rows.length) await this.webhooks.enqueue(rows[0].webhook_deliveries);
     if (rows.length) return { subscriber: rowToSubscriber(rows[0]), changed: true };
     return { subscriber: await this.current(siteId, subscriberId), changed: false };
   }

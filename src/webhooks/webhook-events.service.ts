@@ -9,6 +9,27 @@ import { WebhookEventType } from './webhook-event-types';
 /** Personal fields never enter the outbox: the address is looked up when the call is made. */
 const PERSONAL_KEYS = new Set(['email', 'name', 'attributes', 'ip', 'userAgent']);
 
+/**
+ * The outbox write as CTEs, for hot paths that change a subscriber in one statement and should
+ * not pay for a transaction: `source` names an earlier CTE returning the changed subscriber row
+ * (`id`, `site_id`), `dataSql` a jsonb expression over it (`src`). Select
+ * `ARRAY(SELECT id FROM wh_deliveries)::text[]` and pass the ids to `enqueue()` afterwards.
+ */
+export function outboxCte(type: WebhookEventType, source: string, dataSql: string): string {
+  return `wh_hooks AS (
+      SELECT w.id FROM webhooks w JOIN ${source} src ON w.site_id = src.site_id
+      WHERE w.deleted_at IS NULL AND '${type}' = ANY(w.events)
+    ), wh_event AS (
+      INSERT INTO webhook_events (site_id, type, subscriber_id, data)
+      SELECT src.site_id, '${type}', src.id, ${dataSql} FROM ${source} src WHERE EXISTS (SELECT 1 FROM wh_hooks)
+      RETURNING id, seq, subscriber_id
+    ), wh_deliveries AS (
+      INSERT INTO webhook_deliveries (webhook_id, event_id, event_seq, subscriber_id, status)
+      SELECT wh_hooks.id, wh_event.id, wh_event.seq, wh_event.subscriber_id, 'pending' FROM wh_hooks CROSS JOIN wh_event
+      RETURNING id
+    )`;
+}
+
 export const WEBHOOK_JOB_OPTIONS = { removeOnComplete: 1000, removeOnFail: 1000 } as const;
 
 @Injectable()
