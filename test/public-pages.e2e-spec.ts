@@ -312,4 +312,22 @@ describe('Public confirm and unsubscribe pages', () => {
       expect(await eventsOf(t, erased)).toEqual([]);
     });
   });
+
+  it('rate-limits the pages per client address with a 429 page', async () => {
+    const limited = await createTestApp({ env: { PUBLIC_RATE_LIMIT_PER_MINUTE: '2' } });
+    try {
+      const path = '/unsubscribe/not-a-token';
+      // @nestjs/throttler counts per route and client address.
+      await limited.http().get(path).expect(400);
+      await limited.http().get(path).expect(400);
+      const res = await limited.http().get(path).set('accept-language', 'ru').expect(429);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.headers['retry-after']).toBeDefined();
+      expect(res.text).toContain('Слишком много запросов');
+      // The API is not throttled by the public limit.
+      await limited.http().get('/health').expect(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });
