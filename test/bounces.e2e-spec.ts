@@ -145,6 +145,19 @@ describe('Bounces and complaints', () => {
       await other.backend.post(`/v1/sites/${site.slug}/bounces`, { email: 'a@b.ru', type: 'hard' }).expect(404);
     });
 
+    it('keeps no address in stored reasons, and erasure clears the reasons', async () => {
+      const id = await addSubscriber('erase-me@example.ru');
+      await site.backend.post(`/v1/sites/${site.slug}/bounces`, { email: 'erase-me@example.ru', type: 'soft', reason: 'mailbox of Erase Me <erase-me@example.ru> is full' }).expect(202);
+      const [{ reason }] = await t.db.query(`SELECT reason FROM bounces WHERE subscriber_id = $1`, [id]);
+      expect(reason).toBe('mailbox of Erase Me <address> is full');
+      await site.backend.delete(`/v1/sites/${site.slug}/subscribers/${id}`).expect(204);
+      const after = await t.db.query(`SELECT reason FROM bounces WHERE subscriber_id = $1`, [id]);
+      expect(after).toEqual([{ reason: null }]);
+      // An erased subscriber is not matched any more.
+      const res = await site.backend.post(`/v1/sites/${site.slug}/bounces`, { email: 'erase-me@example.ru', type: 'hard' }).expect(202);
+      expect(res.body.matched).toBe(false);
+    });
+
     it('counts SMTP 5.1.x rejections from the send path as hard bounces, and only those', async () => {
       const id = await addSubscriber('smtp@example.ru');
       const bounces = t.app.get(BouncesService);

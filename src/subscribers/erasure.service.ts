@@ -66,6 +66,8 @@ export class ErasureService {
         `INSERT INTO subscriber_events (site_id, subscriber_id, type, channel, api_key_id) VALUES ($1, $2, 'erased', 'api', $3)`,
         [site.id, id, principal.keyId],
       );
+      // Bounce texts are masked when stored, but may still quote a name.
+      await m.query(`UPDATE bounces SET reason = NULL WHERE subscriber_id = $1`, [id]);
       // Carries the id only; the address is already gone from the row the call reads.
       await this.webhooks.emit(site.id, 'subscriber.erased', { subscriberId: id }, m);
     });

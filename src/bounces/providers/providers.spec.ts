@@ -106,7 +106,7 @@ describe('SNS', () => {
   it('reads the event-publishing form of SES too', () => {
     const message = JSON.stringify({ eventType: 'Bounce', bounce: { bounceType: 'Undetermined', bouncedRecipients: [{ emailAddress: 'u@example.ru' }] }, mail: { headers: [{ name: 'Message-ID', value: '<h.1@v>' }] } });
     expect(parseSesNotification(message, 'sns-1')).toEqual([
-      { email: 'u@example.ru', messageId: 'h.1@v', type: 'soft', reason: 'Undetermined/', providerEventId: 'sns-1:u@example.ru' },
+      { email: 'u@example.ru', messageId: 'h.1@v', type: 'soft', reason: 'Undetermined/', providerEventId: 'sns-1:0' },
     ]);
     expect(parseSesNotification('{"notificationType":"Delivery"}', 'x')).toEqual([]);
     expect(parseSesNotification('not json', 'x')).toEqual([]);

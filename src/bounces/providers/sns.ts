@@ -79,22 +79,23 @@ export function parseSesNotification(message: string, snsMessageId: string): Par
   if (kind === 'Bounce' && n.bounce) {
     const type = n.bounce.bounceType === 'Permanent' ? 'hard' : 'soft';
     const recipients: SesRecipient[] = Array.isArray(n.bounce.bouncedRecipients) ? n.bounce.bouncedRecipients : [];
-    return recipients.map((r) => ({
+    // The recipient's position, not its address, keys a retry: no address in stored ids.
+    return recipients.map((r, i) => ({
       email: r.emailAddress,
       messageId,
       type,
       reason: [`${n.bounce.bounceType}/${n.bounce.bounceSubType ?? ''}`, r.status, r.diagnosticCode].filter(Boolean).join(' '),
-      providerEventId: `${snsMessageId}:${r.emailAddress ?? ''}`,
+      providerEventId: `${snsMessageId}:${i}`,
     }));
   }
   if (kind === 'Complaint' && n.complaint) {
     const recipients: SesRecipient[] = Array.isArray(n.complaint.complainedRecipients) ? n.complaint.complainedRecipients : [];
-    return recipients.map((r) => ({
+    return recipients.map((r, i) => ({
       email: r.emailAddress,
       messageId,
       type: 'complaint' as const,
       reason: `complaint: ${n.complaint.complaintFeedbackType ?? 'unspecified'}`,
-      providerEventId: `${snsMessageId}:${r.emailAddress ?? ''}`,
+      providerEventId: `${snsMessageId}:${i}`,
     }));
   }
   return [];
