@@ -103,7 +103,7 @@ export class SubscribersController {
   @ApiConsumes('text/csv')
   @ApiOkResponse({ type: ImportResultDto })
   @ApiBadRequestResponse({
-    description: 'Codes `csv_missing_email`, `csv_bad_header`, `csv_empty`, `csv_encoding`',
+    description: 'Codes `csv_missing_email`, `csv_bad_header`, `csv_empty`, `csv_encoding`, `csv_malformed` (nothing imported)',
   })
   @ApiPayloadTooLargeResponse({
     description: 'Code `payload_too_large`: over 50 MiB; nothing was imported',
