@@ -150,6 +150,10 @@ describe('Bounces and complaints', () => {
       await site.backend.post(`/v1/sites/${site.slug}/bounces`, { email: 'erase-me@example.ru', type: 'soft', reason: 'mailbox of Erase Me <erase-me@example.ru> is full' }).expect(202);
       const [{ reason }] = await t.db.query(`SELECT reason FROM bounces WHERE subscriber_id = $1`, [id]);
       expect(reason).toBe('mailbox of Erase Me <address> is full');
+      const exported = await site.backend.get(`/v1/sites/${site.slug}/subscribers/${id}/export`).expect(200);
+      expect(exported.body.bounces).toEqual([
+        { type: 'soft', source: 'api', reason: 'mailbox of Erase Me <address> is full', bulletinId: null, createdAt: expect.any(String) },
+      ]);
       await site.backend.delete(`/v1/sites/${site.slug}/subscribers/${id}`).expect(204);
       const after = await t.db.query(`SELECT reason FROM bounces WHERE subscriber_id = $1`, [id]);
       expect(after).toEqual([{ reason: null }]);

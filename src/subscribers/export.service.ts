@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Site } from '../sites/site.entity';
-import { ExportEventDto, ExportMessageDto, SubscriberExportDto } from './dto/export.dto';
+import { ExportBounceDto, ExportEventDto, ExportMessageDto, SubscriberExportDto } from './dto/export.dto';
 import { mapSubscriber } from './dto/subscriber.dto';
 import { SubscribersService } from './subscribers.service';
 
@@ -60,6 +60,18 @@ export class ExportService {
       error: m.error,
       sentAt: iso(m.sent_at),
     }));
-    return { subscriber: mapSubscriber(subscriber), events, messages };
+    const bounces: ExportBounceDto[] = (
+      await this.db.query(
+        `SELECT type, source, reason, bulletin_id, created_at FROM bounces WHERE subscriber_id = $1 AND site_id = $2 ORDER BY id`,
+        [id, site.id],
+      )
+    ).map((b: Record<string, never>) => ({
+      type: b.type,
+      source: b.source,
+      reason: b.reason,
+      bulletinId: b.bulletin_id,
+      createdAt: iso(b.created_at),
+    }));
+    return { subscriber: mapSubscriber(subscriber), events, messages, bounces };
   }
 }

@@ -38,10 +38,20 @@ export class ExportMessageDto {
   @ApiProperty({ nullable: true, type: String }) sentAt: string | null;
 }
 
+export class ExportBounceDto {
+  @ApiProperty({ enum: ['hard', 'soft', 'complaint'] }) type: string;
+  @ApiProperty({ enum: ['api', 'ses', 'postmark', 'mailgun', 'dsn', 'smtp'] }) source: string;
+  @ApiProperty({ nullable: true, type: String }) reason: string | null;
+  @ApiProperty({ nullable: true, type: String }) bulletinId: string | null;
+  @ApiProperty() createdAt: string;
+}
+
 export class SubscriberExportDto {
   @ApiProperty({ type: SubscriberDto }) subscriber: SubscriberDto;
   @ApiProperty({ type: [ExportEventDto], description: 'The consent ledger, oldest first' })
   events: ExportEventDto[];
   @ApiProperty({ type: [ExportMessageDto], description: 'Every message addressed to the person' })
   messages: ExportMessageDto[];
+  @ApiProperty({ type: [ExportBounceDto], description: 'Bounces and complaints recorded for the address, oldest first' })
+  bounces: ExportBounceDto[];
 }
