@@ -130,6 +130,7 @@ const LINK_ATTRIBUTE =
   /(\s(?:href|src|action|formaction|background|poster|xlink:href)\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)/gi;
 // eslint-disable-next-line no-control-regex
 const CONTROL_AND_SPACE = /[\u0000-\u0020\u007f-\u009f]+/g;
+const PLAIN_WEB_LINK = /^https?:\/\/[^&\s]*$/;
 const SAFE_SCHEME = /^(https?|mailto):/;
 const SAFE_IMAGE = /^(cid:|data:image\/(png|gif|jpeg|webp);)/;
 
@@ -141,6 +142,7 @@ export function neutralizeUnsafeLinks(html: string): string {
   if (!html.includes('=')) return html;
   return html.replace(LINK_ATTRIBUTE, (whole, prefix: string, quoted: string) => {
     const value = /^["']/.test(quoted) ? quoted.slice(1, -1) : quoted;
+    if (PLAIN_WEB_LINK.test(value)) return whole; // the common case, without decoding
     // Browsers ignore control characters and spaces inside a scheme ("java\tscript:").
     const plain = decodeEntities(value).replace(CONTROL_AND_SPACE, '').toLowerCase();
     const scheme = /^[a-z][a-z0-9+.-]*:/.exec(plain);
