@@ -39,7 +39,10 @@ describe('Web console over HTTP: sessions, CSRF, admin pages', () => {
     expect(rows.map((r: { token_hash: string }) => r.token_hash)).not.toContain(token);
     const home = await c.get('/console');
     expect(home.headers.location).toBe('/console/admin/sites');
-    expect((await c.get('/console/admin/sites')).status).toBe(200);
+    const sites = await c.get('/console/admin/sites');
+    expect(sites.status).toBe(200);
+    // No SMTP_URL outside production: the console links the development mailbox.
+    expect(sites.text).toContain('href="/dev/mailbox"');
   });
 
   it('marks the cookie Secure behind an https proxy', async () => {

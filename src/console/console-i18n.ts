@@ -164,6 +164,7 @@ const en = {
   builtin: 'built-in',
   customised: 'customised',
   reset: 'Reset to built-in',
+  dev_mailbox: 'Development mailbox: the messages Vestnik would have sent',
 };
 
 type Dictionary = Record<keyof typeof en, string>;
@@ -322,6 +323,7 @@ const ru: Partial<Dictionary> = {
   builtin: 'встроенный',
   customised: 'изменён',
   reset: 'Вернуть встроенный',
+  dev_mailbox: 'Тестовый почтовый ящик: письма, которые Вестник отправил бы',
 };
 
 export const DICTIONARIES: Record<ConsoleLocale, Dictionary> = { en, ru: { ...en, ...ru } };

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/config';
 import { ConsoleContext } from './console.context';
 import { DICTIONARIES, translate } from './console-i18n';
 
@@ -23,7 +25,11 @@ export class ConsoleViews {
   private readonly hbs = Handlebars.create();
   private readonly views = new Map<string, Handlebars.TemplateDelegate>();
 
-  constructor() {
+  /** The development mailbox exists only outside production and without SMTP_URL (see src/mail). */
+  private readonly mailbox: boolean;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.mailbox = config.env !== 'production' && !config.smtpUrl;
     this.registerHelpers();
     for (const file of readdirSync(join(VIEWS_DIR, 'partials'))) {
       this.hbs.registerPartial(basename(file, '.hbs'), readFileSync(join(VIEWS_DIR, 'partials', file), 'utf8'));
@@ -46,6 +52,7 @@ export class ConsoleViews {
       site: ctx.site,
       nav: result.nav,
       title: translate(ctx.locale, result.title),
+      mailbox: this.mailbox && !!principal,
     };
     const data = { ...common, ...result.data };
     return this.views.get('layout')!({ ...data, body: view(data) });
