@@ -27,7 +27,7 @@ export function createAdapter(): FastifyAdapter {
     trustProxy: true,
     // Public links carry signed tokens (~100 characters); longer ones must reach the handler
     // for a 400 page instead of Fastify's default 100-character limit answering 404.
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
     frameworkErrors: answerFrameworkError,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];

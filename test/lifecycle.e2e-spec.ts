@@ -44,6 +44,6 @@ describe('Start-up and shutdown', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    expect(stderr).toBe('');
+    expect(stderr).not.toMatch(/error|fail/i);
   });
 });
