@@ -215,6 +215,15 @@ describe('Bounces and complaints', () => {
       expect(n).toBe(1);
     });
 
+    it('accepts SignatureVersion 1 (SHA1withRSA) and a Subject, and refuses an unknown version', async () => {
+      const id = await addSubscriber('ses-v1@example.ru');
+      const v1 = signedSns(signing.key, { Type: 'Notification', TopicArn: TOPIC, Subject: 'Amazon SES Email Event Notification', Message: sesBounce('ses-v1@example.ru', 'Permanent'), SignatureVersion: '1' });
+      expect((await post(v1).expect(200)).body).toEqual({ bounces: 1, matched: 1 });
+      expect(await statusOf(id)).toBe('bounced');
+      const v3 = signedSns(signing.key, { Type: 'Notification', TopicArn: TOPIC, Message: sesBounce('ses-v1@example.ru', 'Permanent'), SignatureVersion: '3' });
+      expect((await post(v3).expect(401)).body.code).toBe('invalid_signature');
+    });
+
     it('refuses a tampered message, a foreign topic, a non-SNS certificate URL and an unknown site alike', async () => {
       const id = await addSubscriber('ses-x@example.ru');
       const good = signedSns(signing.key, { Type: 'Notification', TopicArn: TOPIC, Message: sesBounce('ses-x@example.ru', 'Permanent') });

@@ -21,7 +21,7 @@ export function makeSigningCertificate(): { key: string; cert: string } {
 
 export const SIGNING_CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem';
 
-/** An SNS message signed the way SNS signs (SignatureVersion 2: SHA256withRSA over the canonical string). */
+/** An SNS message signed the way SNS signs (SignatureVersion 2: SHA256withRSA, 1: SHA1withRSA, over the canonical string). */
 export function signedSns(key: string, fields: Partial<SnsMessage> & Pick<SnsMessage, 'Type' | 'Message' | 'TopicArn'>): SnsMessage {
   const message: SnsMessage = {
     MessageId: `msg-${Math.random().toString(36).slice(2)}`,
@@ -31,7 +31,8 @@ export function signedSns(key: string, fields: Partial<SnsMessage> & Pick<SnsMes
     Signature: '',
     ...fields,
   };
-  message.Signature = createSign('RSA-SHA256').update(snsStringToSign(message)).sign(key, 'base64');
+  const algorithm = message.SignatureVersion === '1' ? 'RSA-SHA1' : 'RSA-SHA256';
+  message.Signature = createSign(algorithm).update(snsStringToSign(message)).sign(key, 'base64');
   return message;
 }
 
