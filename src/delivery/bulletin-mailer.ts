@@ -5,9 +5,10 @@ import { Bulletin } from '../bulletins/bulletin.entity';
 import { MessageHeadersService } from '../mail/message-headers.service';
 import { MessageRenderer, Recipient, RenderedMessage } from '../mail/templates/message-renderer';
 import { TemplatesService } from '../mail/templates/templates.service';
-import { OutgoingMail } from '../mail/transport/mail-transport';
+import { DkimOptions, MailToSend, OutgoingMail } from '../mail/transport/mail-transport';
 import { Site } from '../sites/site.entity';
 import { TokensService } from '../tokens/tokens.service';
+import { BulletinMime } from './bulletin-mime';
 
 /** A bulletin ready to render for many recipients in this process. */
 export interface PreparedBulletin {
@@ -16,6 +17,8 @@ export interface PreparedBulletin {
   renderer: MessageRenderer;
   /** Right-hand side of Message-IDs: the sending domain, which spam filters like to see match From. */
   messageIdDomain: string;
+  /** The per-bulletin MIME skeleton (From, list headers, boundary), built once. */
+  mime: BulletinMime;
 }
 
 export interface BulletinRecipient extends Recipient {
@@ -60,11 +63,26 @@ export class BulletinMailer {
   /** Renders for a bulletin that is not (or not yet) in the cache, e.g. a draft's preview. */
   async prepareFor(site: Site, bulletin: Bulletin): Promise<PreparedBulletin> {
     const renderer = await this.templates.prepareBulletin(site, { subject: bulletin.subject, html: bulletin.html, text: bulletin.text });
-    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site) };
+    const sample = this.headers.build(site, 'http://placeholder.invalid/', bulletin.id);
+    const mime = new BulletinMime(sample, sample.from.address);
+    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site), mime };
   }
 
   render(prepared: PreparedBulletin, recipient: BulletinRecipient): RenderedMessage {
     return prepared.renderer.render(recipient, { unsubscribeUrl: this.unsubscribeUrl(prepared, recipient) });
+  }
+
+  /**
+   * What goes to the transport for one delivery: a prebuilt message from the bulletin's MIME
+   * skeleton (the hot path), or the structured message where the skeleton cannot carry it.
+   */
+  composeForSending(prepared: PreparedBulletin, recipient: BulletinRecipient, messageId: string): MailToSend {
+    if (!BulletinMime.canCarry(recipient.email)) return this.compose(prepared, recipient, messageId);
+    const unsubscribeUrl = this.unsubscribeUrl(prepared, recipient);
+    const rendered = prepared.renderer.render(recipient, { unsubscribeUrl });
+    const envelope = this.headers.build(prepared.site, unsubscribeUrl, prepared.bulletin.id);
+    const raw = prepared.mime.compose(recipient.email, rendered.subject, rendered.html, rendered.text, messageId, envelope.headers['List-Unsubscribe']);
+    return { ...raw, dkim: dkimOf(prepared.site) };
   }
 
   /** The whole message for one recipient; `messageId` is the delivery's own, reused on resends. */
@@ -82,10 +100,7 @@ export class BulletinMailer {
       text: rendered.text,
       messageId,
       headers: envelope.headers,
-      dkim:
-        site.dkimDomain && site.dkimSelector && site.dkimPrivateKey
-          ? { domainName: site.dkimDomain, keySelector: site.dkimSelector, privateKey: site.dkimPrivateKey }
-          : undefined,
+      dkim: dkimOf(site),
     };
   }
 
@@ -108,6 +123,12 @@ export class BulletinMailer {
     const site = await this.db.getRepository(Site).findOneByOrFail({ id: bulletin.siteId });
     return this.prepareFor(site, bulletin);
   }
+}
+
+function dkimOf(site: Site): DkimOptions | undefined {
+  return site.dkimDomain && site.dkimSelector && site.dkimPrivateKey
+    ? { domainName: site.dkimDomain, keySelector: site.dkimSelector, privateKey: site.dkimPrivateKey }
+    : undefined;
 }
 
 export function messageIdDomain(site: Site): string {

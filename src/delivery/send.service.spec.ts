@@ -31,7 +31,7 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
   } as unknown as DeliveryLedger;
   const mailer = {
     prepare: async () => ({ messageIdDomain: 'example.test' }) as PreparedBulletin,
-    compose: (_p: PreparedBulletin, r: { email: string }) => ({ to: r.email }) as unknown as MailToSend,
+    composeForSending: (_p: PreparedBulletin, r: { email: string }) => ({ to: r.email }) as unknown as MailToSend,
   } as unknown as BulletinMailer;
   const transport = {
     send: async (mail: { to: string }) => {

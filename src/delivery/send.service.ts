@@ -92,7 +92,7 @@ export class SendService {
         continue;
       }
       try {
-        await this.transport.send(this.mailer.compose(prepared, recipientOf(delivery), delivery.messageId));
+        await this.transport.send(this.mailer.composeForSending(prepared, recipientOf(delivery), delivery.messageId));
         outcomes.push({ id: delivery.id, status: 'sent', error: null, retryDelayMs: 0, refundAttempt: false });
       } catch (caught) {
         const error = MailSendError.from(caught);

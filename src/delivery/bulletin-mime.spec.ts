@@ -1,0 +1,51 @@
+import { simpleParser } from 'mailparser';
+import { BulletinMime, encodeHeader } from './bulletin-mime';
+
+const envelope = {
+  from: { name: 'ВСМЕТЕ "Новости"', address: 'news@vsmete.ru' },
+  replyTo: 'reply@vsmete.ru',
+  messageId: '<unused@vsmete.ru>',
+  headers: {
+    'List-Unsubscribe': '<http://placeholder.invalid/>',
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    'List-Id': '<vsmete.vestnik.test>',
+    'X-Vestnik-Bulletin': '86555b61-7600-4a76-8ee3-7f5066e8608c',
+  },
+};
+
+describe(BulletinMime.name, () => {
+  it('builds a message that a MIME parser reads back exactly', async () => {
+    const mime = new BulletinMime(envelope, 'news@vsmete.ru');
+    const subject = 'Привет, Иван! Длинная тема письма, чтобы слова кодировались в несколько частей 🙂';
+    const html = '<p>Здравствуйте, Иван</p>\n'.repeat(200);
+    const text = 'Здравствуйте, Иван\nhttp://vestnik.test/unsubscribe/abc\n';
+    const mail = mime.compose('ivan@example.ru', subject, html, text, '<m1@vsmete.ru>', '<http://vestnik.test/unsubscribe/abc>');
+    expect(mail.envelope).toEqual({ from: 'news@vsmete.ru', to: ['ivan@example.ru'] });
+    expect(mail.messageId).toBe('<m1@vsmete.ru>');
+    const raw = String(mail.raw);
+    expect(raw.split('\r\n').every((line) => line.length <= 998)).toBe(true);
+    expect(raw.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    expect(raw).toContain('List-Unsubscribe: <http://vestnik.test/unsubscribe/abc>\r\n');
+    expect(raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n');
+    expect(raw).not.toContain('placeholder.invalid');
+
+    const parsed = await simpleParser(raw);
+    expect(parsed.subject).toBe(subject);
+    expect(parsed.from?.value[0]).toEqual({ name: 'ВСМЕТЕ "Новости"', address: 'news@vsmete.ru' });
+    expect(parsed.replyTo?.value[0].address).toBe('reply@vsmete.ru');
+    expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0].address : null).toBe('ivan@example.ru');
+    expect(parsed.messageId).toBe('<m1@vsmete.ru>');
+    expect(parsed.headers.get('x-vestnik-bulletin')).toBe('86555b61-7600-4a76-8ee3-7f5066e8608c');
+    expect(parsed.html).toBe(html);
+    expect(parsed.text).toBe(text);
+    expect(parsed.date?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('leaves ASCII header values alone and refuses addresses it cannot carry', () => {
+    expect(encodeHeader('Plain subject')).toBe('Plain subject');
+    expect(encodeHeader('Тема')).toBe('=?UTF-8?B?0KLQtdC80LA=?=');
+    expect(BulletinMime.canCarry('a@b.ru')).toBe(true);
+    expect(BulletinMime.canCarry('иван@почта.рф')).toBe(false);
+    expect(BulletinMime.canCarry('a b@c.d')).toBe(false);
+  });
+});

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { MessageEnvelope } from '../mail/message-headers.service';
+import { RawOutgoingMail } from '../mail/transport/mail-transport';
+
+const CRLF = '\r\n';
+const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
+/** Bytes of UTF-8 per RFC 2047 encoded-word: 45 bytes → 60 base64 chars, under the 75 limit. */
+const WORD_BYTES = 45;
+
+/**
+ * The parts of a bulletin message that are the same for every recipient, built once per bulletin
+ * (From, Reply-To, List-Id, X-Vestnik-Bulletin, the MIME boundary). Building each message is then
+ * string concatenation plus base64 of the two personal bodies: measured about 10x cheaper in CPU
+ * than nodemailer composing a MIME tree per recipient (issue 6), while nodemailer's pooled SMTP
+ * still carries it (`raw`).
+ */
+export class BulletinMime {
+  private readonly boundary = `=_vestnik_${randomBytes(12).toString('hex')}`;
+  private readonly fixedHeaders: string;
+
+  constructor(
+    envelope: MessageEnvelope,
+    private readonly fromAddress: string,
+  ) {
+    const lines = [`From: ${mailbox(envelope.from.name, envelope.from.address)}`];
+    if (envelope.replyTo) lines.push(`Reply-To: ${envelope.replyTo}`);
+    for (const [name, value] of Object.entries(envelope.headers)) {
+      if (name.toLowerCase() !== 'list-unsubscribe') lines.push(`${name}: ${value}`);
+    }
+    lines.push('MIME-Version: 1.0', `Content-Type: multipart/alternative; boundary="${this.boundary}"`);
+    this.fixedHeaders = lines.join(CRLF);
+  }
+
+  /** True when this recipient's address can go into the fixed skeleton (plain ASCII, one line). */
+  static canCarry(address: string): boolean {
+    return ASCII_PRINTABLE.test(address) && !/[<>\s]/.test(address);
+  }
+
+  /** One recipient's message: `listUnsubscribe` is that recipient's List-Unsubscribe value. */
+  compose(to: string, subject: string, html: string, text: string, messageId: string, listUnsubscribe: string): RawOutgoingMail {
+    const raw =
+      `${this.fixedHeaders}${CRLF}` +
+      `List-Unsubscribe: ${listUnsubscribe}${CRLF}` +
+      `To: ${to}${CRLF}` +
+      `Subject: ${encodeHeader(subject)}${CRLF}` +
+      `Message-ID: ${messageId}${CRLF}` +
+      `Date: ${new Date().toUTCString().replace('GMT', '+0000')}${CRLF}${CRLF}` +
+      `--${this.boundary}${CRLF}` +
+      `Content-Type: text/plain; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}` +
+      base64Lines(text) +
+      `--${this.boundary}${CRLF}` +
+      `Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}` +
+      base64Lines(html) +
+      `--${this.boundary}--${CRLF}`;
+    return { raw, envelope: { from: this.fromAddress, to: [to] }, messageId };
+  }
+}
+
+/** `"Name" <address>`, the name as RFC 2047 encoded-words when it is not plain ASCII. */
+function mailbox(name: string, address: string): string {
+  if (!name) return `<${address}>`;
+  const display = ASCII_PRINTABLE.test(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : encodeWords(name);
+  return `${display} <${address}>`;
+}
+
+/** A header value: as is when plain ASCII, else UTF-8 base64 encoded-words folded onto lines. */
+export function encodeHeader(value: string): string {
+  return ASCII_PRINTABLE.test(value) && value.length <= 900 ? value : encodeWords(value);
+}
+
+function encodeWords(value: string): string {
+  const words: string[] = [];
+  let chunk = '';
+  let bytes = 0;
+  for (const char of value) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > WORD_BYTES) {
+      words.push(chunk);
+      chunk = '';
+      bytes = 0;
+    }
+    chunk += char;
+    bytes += size;
+  }
+  if (chunk) words.push(chunk);
+  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
+}
+
+/** Base64 in 76-character lines, each ending in CRLF. */
+function base64Lines(content: string): string {
+  const encoded = Buffer.from(content, 'utf8').toString('base64');
+  let out = '';
+  for (let i = 0; i < encoded.length; i += 76) out += encoded.slice(i, i + 76) + CRLF;
+  return out;
+}
