@@ -23,7 +23,7 @@ describe('Outbound webhooks', () => {
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
     t = await createTestApp({
-      env: { WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_RETRY_BASE_MS: '100', RECOVERY_INTERVAL_SECONDS: '1' },
+      env: { WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_RETRY_BASE_MS: '100', WEBHOOKS_TIMEOUT_MS: '1000', RECOVERY_INTERVAL_SECONDS: '1' },
     });
     site = await createSite(t);
     events = t.app.get(WebhookEventsService);
@@ -125,6 +125,22 @@ describe('Outbound webhooks', () => {
     const ids = new Set(receiver.on('/flaky').map((c) => c.json.id));
     expect(ids.size).toBe(1); // the same event id each time, so receivers can de-duplicate
     receiver.answer = () => 200;
+  });
+
+  it('gives up on a call that takes longer than WEBHOOKS_TIMEOUT_MS and retries it', async () => {
+    const hook = await register('/slow', ['bulletin.sent']);
+    receiver.delay = (call) => (call.path === '/slow' && receiver.on('/slow').length === 1 ? 3000 : 0);
+    try {
+      await events.emit(site.id, 'bulletin.sent', { bulletinId: 'slow' });
+      const log = await waitFor(async () => {
+        const res = await site.backend.get(`/v1/sites/${site.slug}/webhooks/${hook.id}/deliveries`).expect(200);
+        return res.body.items[0]?.status === 'delivered' ? res.body : null;
+      });
+      expect(log.items[0]).toMatchObject({ attempts: 2, responseStatus: 200 });
+      expect(receiver.on('/slow')).toHaveLength(2);
+    } finally {
+      receiver.delay = () => 0;
+    }
   });
 
   it('keeps the order of one subscriber’s events while an earlier one is retried, others go ahead', async () => {
@@ -275,6 +291,21 @@ describe('Webhook SSRF guard', () => {
     const site = await createSite(t);
     const res = await site.backend.post(`/v1/sites/${site.slug}/webhooks`, { url, events: ['bulletin.sent'] }).expect(400);
     expect(res.body.code).toBe('webhook_url_not_allowed');
+  });
+
+  it('refuses a name that resolves to loopback at connect time (the agent’s lookup)', async () => {
+    const site = await createSite(t);
+    const rows: { id: string }[] = await t.db.query(
+      `INSERT INTO webhooks (site_id, url, events, secret) VALUES ($1, $2, '{bulletin.sent}', 'whsec_test') RETURNING id`,
+      [site.id, `http://localhost:${receiver.port}/by-name`],
+    );
+    await t.app.get(WebhookEventsService).emit(site.id, 'bulletin.sent', { bulletinId: 'b' });
+    const log = await waitFor(async () => {
+      const res = await site.backend.get(`/v1/sites/${site.slug}/webhooks/${rows[0].id}/deliveries`).expect(200);
+      return res.body.items[0]?.status === 'failed' ? res.body : null;
+    });
+    expect(log.items[0].error).toMatch(/address .* is not allowed/);
+    expect(receiver.calls).toHaveLength(0);
   });
 
   it('refuses 127.0.0.1 at send time too (a name that re-bound after registration)', async () => {

@@ -12,6 +12,8 @@ export interface ReceivedCall {
 export class WebhookReceiver {
   readonly calls: ReceivedCall[] = [];
   answer: (call: ReceivedCall, index: number) => number = () => 200;
+  /** Milliseconds to wait before answering (a slow endpoint). */
+  delay: (call: ReceivedCall) => number = () => 0;
   private readonly server: Server;
   port = 0;
 
@@ -24,7 +26,12 @@ export class WebhookReceiver {
         const call: ReceivedCall = { body, json: JSON.parse(body), headers: req.headers, path: req.url ?? '' };
         const status = this.answer(call, this.calls.length);
         this.calls.push(call);
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
+        const reply = () => {
+          if (!res.destroyed) res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
+        };
+        const wait = this.delay(call);
+        if (wait > 0) setTimeout(reply, wait);
+        else reply();
       });
     });
   }
