@@ -1,5 +1,6 @@
 import { SubscriptionStateService } from '../src/subscribers/subscription-state.service';
 import { verifyWebhookSignature } from '../src/webhooks/signature';
+import { WebhookDeliveryService } from '../src/webhooks/webhook-delivery.service';
 import { WebhookEventsService } from '../src/webhooks/webhook-events.service';
 import { createSite, createTestApp, TestApp, waitFor } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -247,6 +248,21 @@ describe('Outbound webhooks', () => {
     const erasedOnly = await waitFor(async () => (receiver.on('/only-erased').length ? receiver.on('/only-erased') : null));
     expect(erasedOnly.map((c) => c.json.type)).toEqual(['subscriber.erased']);
     expect(verifyWebhookSignature(onlyErased.body.secret, erasedOnly[0].body, String(erasedOnly[0].headers['vestnik-signature']))).toBe(true);
+  });
+
+  it('prunes events and their log after 30 days, unless a call is still open', async () => {
+    const hook = await register('/old', ['bulletin.sent']);
+    const insert = (status: string) =>
+      t.db.query(
+        `WITH e AS (INSERT INTO webhook_events (site_id, type, data, created_at) VALUES ($1, 'bulletin.sent', '{}', now() - interval '31 days') RETURNING id, seq)
+         INSERT INTO webhook_deliveries (webhook_id, event_id, event_seq, status, next_attempt_at) SELECT $2, e.id, e.seq, $3, now() + interval '1 hour' FROM e RETURNING event_id`,
+        [site.id, hook.id, status],
+      );
+    const [old] = await insert('delivered');
+    const [open] = await insert('pending');
+    await t.app.get(WebhookDeliveryService).prune();
+    const left = await t.db.query(`SELECT id FROM webhook_events WHERE id = ANY($1::uuid[])`, [[old.event_id, open.event_id]]);
+    expect(left).toEqual([{ id: open.event_id }]);
   });
 
   it('drops calls not yet made when the webhook is deleted', async () => {

@@ -8,6 +8,8 @@ import { WebhookHttpClient } from './webhook-http.client';
 
 /** Retries stop once a delivery is this old: "retried with backoff for a day". */
 export const RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** The outbox and its delivery log are kept this long, then pruned by the recovery pass. */
+export const RETENTION_DAYS = 30;
 const MAX_DELAY_MS = 60 * 60 * 1000;
 
 /** An earlier event for the same subscriber and webhook that is still open blocks this one. */
@@ -103,7 +105,24 @@ export class WebhookDeliveryService implements OnModuleDestroy {
       [overdueSeconds],
     );
     await this.events.enqueue(due.map((r) => r.id));
+    await this.prune();
     return due.length;
+  }
+
+  /**
+   * Drops events (and, by cascade, their log) older than RETENTION_DAYS once nothing is open.
+   * Looks only at the oldest thousand by `seq`, so a pass stays cheap however large the table.
+   */
+  async prune(): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `DELETE FROM webhook_events e
+       WHERE e.id IN (SELECT id FROM (SELECT id, created_at FROM webhook_events ORDER BY seq LIMIT 1000) oldest
+                      WHERE created_at < now() - make_interval(days => $1))
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending','sending'))
+       RETURNING e.id`,
+      [RETENTION_DAYS],
+    );
+    return rows.length;
   }
 
   private async claim(id: string): Promise<Claimed | null> {
