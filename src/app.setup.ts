@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
+import { AppConfig } from './config/config';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { answerFrameworkError, setInvalidLinkPage } from './common/framework-errors';
 import { createValidationPipe } from './common/validation';
@@ -21,10 +22,11 @@ export const DSN_BODY_LIMIT = 10 * 1024 * 1024;
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** Fastify: measured 4x Nest-on-Express for small JSON requests on this machine class. */
-export function createAdapter(): FastifyAdapter {
+export function createAdapter(config: Pick<AppConfig, 'trustProxy'>): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: JSON_BODY_LIMIT,
-    trustProxy: true,
+    // Off by default: X-Forwarded-For from anyone would let clients pick their rate-limit address.
+    trustProxy: config.trustProxy,
     // Public links carry signed tokens (~100 characters); longer ones must reach the handler
     // for a 400 page instead of Fastify's default 100-character limit answering 404.
     routerOptions: { maxParamLength: 4096 },

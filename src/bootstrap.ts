@@ -20,7 +20,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplicationCont
     context.flushLogs();
     return context;
   }
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(config), {
     bufferLogs: true,
   });
   await configureApp(app);

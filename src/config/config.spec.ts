@@ -40,6 +40,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('trusts no proxy unless told, and takes a hop count or addresses', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+  });
+
   it('requires TOKEN_SECRETS and SMTP_URL in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://h:25' })).toThrow(/TOKEN_SECRETS/);
     expect(() =>

@@ -87,6 +87,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   PUBLIC_RATE_LIMIT_PER_MINUTE?: number;
 
+  @IsOptional()
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/, {
+    message: 'must be true, false, a hop count or a comma-separated list of proxy addresses/CIDRs',
+  })
+  TRUST_PROXY?: string;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 }
@@ -113,6 +119,8 @@ export interface AppConfig {
   confirmTokenTtlDays: number;
   publicRateLimitPerMinute: number;
   logLevel: string;
+  /** Fastify's trustProxy: whom to believe for X-Forwarded-For/-Proto (client address, https). */
+  trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {}
@@ -173,6 +181,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     webhooksTimeoutMs: vars.WEBHOOKS_TIMEOUT_MS ?? 10_000,
     confirmTokenTtlDays: vars.CONFIRM_TOKEN_TTL_DAYS ?? 7,
     publicRateLimitPerMinute: vars.PUBLIC_RATE_LIMIT_PER_MINUTE ?? 120,
+    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     logLevel: vars.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
   };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }

@@ -49,7 +49,7 @@ export async function createTestApp(
   const env = options.reuse ?? (await createTestEnvironment());
   const config = loadConfig({ ...env.env, ...options.env });
   await migrate(config.databaseUrl);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(config), {
     logger: false,
   });
   await configureApp(app);
