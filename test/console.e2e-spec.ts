@@ -45,11 +45,23 @@ describe('Web console over HTTP: sessions, CSRF, admin pages', () => {
     expect(sites.text).toContain('href="/dev/mailbox"');
   });
 
-  it('marks the cookie Secure behind an https proxy', async () => {
-    await new ConsoleClient(t).get('/console');
-    const res = await t.http().get('/console').set('x-forwarded-proto', 'https');
-    const cookies = res.headers['set-cookie'] as unknown as string[];
-    expect(cookies.find((l) => l.startsWith('vestnik_csrf='))).toMatch(/Secure/);
+  it('marks the cookies Secure behind a trusted https proxy, and only then', async () => {
+    const forwarded = await t.http().get('/console').set('x-forwarded-proto', 'https');
+    const untrusted = (forwarded.headers['set-cookie'] as unknown as string[]).find((l) => l.startsWith('vestnik_csrf='));
+    expect(untrusted).not.toMatch(/Secure/);
+    const proxied = await createTestApp({ reuse: t.env, env: { TRUST_PROXY: '127.0.0.1' } });
+    try {
+      const c = new ConsoleClient(proxied);
+      await c.get('/console');
+      const res = await proxied.http().post('/console/sign-in').set('x-forwarded-proto', 'https')
+        .set('cookie', `vestnik_csrf=${c.cookie('vestnik_csrf')}`).type('form').send({ _csrf: c.csrf, key: ADMIN_KEY });
+      expect(res.status).toBe(303);
+      const session = (res.headers['set-cookie'] as unknown as string[]).find((l) => l.startsWith('vestnik_console='));
+      expect(session).toMatch(/; Secure/);
+      expect(session).toMatch(/HttpOnly/);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('refuses a POST without or with a forged CSRF token (403 csrf_invalid)', async () => {
@@ -148,6 +160,28 @@ describe('Web console over HTTP: sessions, CSRF, admin pages', () => {
     const after = await c.get('/console/sites/revoked-site');
     expect(after.status).toBe(303);
     expect(after.headers.location).toBe('/console');
+  });
+
+  it('draws the dashboard from the ledger: 30 UTC days, older events left out', async () => {
+    const site = await createSite(t, { slug: 'dash' });
+    const id = (await site.backend.post('/v1/sites/dash/subscribers', { email: 'd@example.ru' }).expect(201)).body.id;
+    await site.backend.post(`/v1/sites/dash/subscribers/${id}/unsubscribe`).expect(200);
+    const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+    for (const ago of [3, 3, 40]) {
+      await t.db.query(
+        `INSERT INTO subscriber_events (site_id, subscriber_id, type, channel, created_at)
+         VALUES ($1, $2, 'registered', 'api', now() - make_interval(days => $3))`,
+        [site.id, id, ago],
+      );
+    }
+    const c = new ConsoleClient(t);
+    await c.signIn(site.keys.marketing);
+    const page = await c.get('/console/sites/dash');
+    expect(page.text).toContain('Registrations: 3');
+    expect(page.text).toContain('Unsubscribes: 1');
+    expect(page.text).toContain(`<title>${day(3)}: 2</title>`);
+    expect(page.text).toContain(`<title>${day(0)}: 1</title>`);
+    expect(page.text).not.toContain(day(40));
   });
 
   it('switches the language with a form and stays on console paths', async () => {
