@@ -44,14 +44,15 @@ export function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
-export function header(mode: string, sinkKind: string, started: Date): string {
+export function header(mode: string, args: string[], sinkKind: string, started: Date): string {
   const cpu = cpus();
   return [
-    `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC — \`npm run bench${mode === 'default' ? '' : ` -- --${mode}`}\``,
+    `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC — \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` (${mode})`,
     '',
     `${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, Node ${process.version}, sink: ${sinkKind}, load average at start ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}.`,
+    ...(process.env.BENCH_NODE_OPTIONS ? ['', `**Experiment**: Vestnik processes ran with NODE_OPTIONS=\`${process.env.BENCH_NODE_OPTIONS}\` (not the product as shipped).`] : []),
   ].join('\n');
 }
 
