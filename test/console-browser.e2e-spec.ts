@@ -150,6 +150,10 @@ describe('Web console in a browser', () => {
     await page.frameLocator('[data-preview-frame]').getByText('Здравствуйте, Вера!').waitFor();
     await shot(page, 'bulletin-editor');
 
+    // The server refuses one message by policy (554 5.7.1: permanent, but not a bounce that would end the
+    // subscription): the bulletin finishes with one failure, shown with its SMTP answer.
+    sink.behaviour = (rcpt) =>
+      rcpt.includes('daria@example.ru') ? { accept: false, code: 554, message: '5.7.1 Message rejected by policy' } : { accept: true };
     await page.click('[data-test=send]');
     await page.waitForSelector('[data-test=progress-percent]');
     await page.waitForFunction(
@@ -157,9 +161,24 @@ describe('Web console in a browser', () => {
       undefined,
       { timeout: 60_000 },
     );
-    await page.waitForSelector('.badge-sent');
-    expect(await page.textContent('[data-k=sent]')).toBe('5');
+    await page.waitForSelector('[data-test=retry-failed]');
+    expect(await page.textContent('[data-k=sent]')).toBe('4');
+    expect(await page.textContent('[data-k=failed]')).toBe('1');
+    expect(await page.textContent('[data-test=failed-deliveries]')).toMatch(/daria@example\.ru[\s\S]*554 5\.7\.1 Message rejected/);
     await shot(page, 'bulletin-progress');
+
+    // The mailbox is back: "retry failed" sends the one that failed, and the page follows it to the end.
+    sink.behaviour = () => ({ accept: true });
+    const bulletinId = page.url().split('/').pop()!;
+    await page.click('[data-test=retry-failed]');
+    await page.waitForLoadState('load');
+    await waitFor(async () => {
+      const b = await site.marketing.get(`/v1/sites/vsmete/bulletins/${bulletinId}`).expect(200);
+      return b.body.status === 'sent' && b.body.stats.sent === 5;
+    }, 60_000);
+    await page.reload();
+    expect(await page.textContent('[data-test=progress-percent]')).toBe('100%');
+    expect(await page.textContent('[data-k=failed]')).toBe('0');
     await waitFor(async () => sink.messages.length >= 5);
     expect(sink.messages.map((m) => m.envelopeTo[0]).sort()).toEqual([...people].sort());
     await page.context().close();
