@@ -305,11 +305,23 @@ describe('Web console over HTTP: sessions, CSRF, admin pages', () => {
       expect(broken.body.problem).toMatchObject({ field: 'html' });
       const test = await c.post(`${url}/test`, { emails: 'not-an-address' });
       expect(test.status).toBe(400);
+      const sent = await c.post(`${url}/test`, { emails: 'editor@example.ru, boss@example.ru' });
+      expect(sent.status).toBe(303);
+      expect(sent.headers.location).toBe(`${url}?notice=test_sent`);
+      expect((await c.get(sent.headers.location)).text).toContain('Test sent.');
+      const tests = await t.db.query(`SELECT recipient FROM messages WHERE kind = 'test' ORDER BY recipient`);
+      expect(tests.map((m: { recipient: string }) => m.recipient)).toEqual(['boss@example.ru', 'editor@example.ru']);
+      expect((await c.get(`${url}?notice=<script>`)).text).not.toContain('<script>');
       const scheduled = await c.post(`${url}/send`, { at: '2099-01-01T09:00' });
       expect(scheduled.status).toBe(303);
       const progress = await c.get(`${url}/progress`);
       expect(progress.body).toMatchObject({ status: 'scheduled', percent: 0 });
       expect((await c.post(`${url}/resume`, {})).status).toBe(409);
+      // A scheduled bulletin offers cancel, not pause (the service refuses pausing what has not started).
+      const page = await c.get(url);
+      expect(page.text).toContain(`${url}/cancel`);
+      expect(page.text).not.toContain(`${url}/pause`);
+      expect((await c.post(`${url}/pause`, {})).status).toBe(409);
       expect((await c.post(`${url}/cancel`, {})).status).toBe(303);
       expect((await t.admin.get(`/v1/sites/pages/bulletins/${url.split('/').pop()}`)).body.status).toBe('cancelled');
       const list = await c.get('/console/sites/pages/bulletins');
