@@ -1,5 +1,6 @@
 import { ConsoleClient } from './support/console-client';
-import { createSite, createTestApp, TestApp } from './support/test-app';
+import { SmtpSink } from './support/smtp-sink';
+import { createSite, createTestApp, TestApp, waitFor } from './support/test-app';
 import { ADMIN_KEY } from './support/test-env';
 
 describe('Web console over HTTP: sessions, CSRF, admin pages', () => {
@@ -345,5 +346,43 @@ describe('Web console over HTTP: sessions, CSRF, admin pages', () => {
       expect((await c.post('/console/sites/pages/templates/notice/en/reset', {})).status).toBe(303);
       expect((await c.post('/console/sites/pages/templates/nope/en', { html: 'x' })).status).toBe(404);
     });
+  });
+});
+
+describe('Web console: pausing, resuming and cancelling a bulletin that is sending', () => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    sink = await new SmtpSink().start();
+    // Every message is deferred (451), so the bulletin stays in `sending` while the test drives it.
+    sink.behaviour = () => ({ accept: false, code: 451, message: '4.3.0 Try again later' });
+    t = await createTestApp({ env: { SMTP_URL: sink.url } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await sink.stop();
+  });
+
+  it('offers pause while sending, resume while paused, and cancel', async () => {
+    const site = await createSite(t, { slug: 'busy' });
+    await site.backend.post('/v1/sites/busy/subscribers', { email: 'x@example.ru' }).expect(201);
+    const c = new ConsoleClient(t);
+    await c.signIn(site.keys.marketing);
+    await c.get('/console/sites/busy/bulletins/new');
+    const url = (await c.post('/console/sites/busy/bulletins', { subject: 'S', html: '<p>x</p>' })).headers.location as string;
+    await c.get(url);
+    expect((await c.post(`${url}/send`, {})).status).toBe(303);
+    await waitFor(async () => (await c.get(`${url}/progress`)).body.status === 'sending');
+    expect((await c.get(url)).text).toContain(`${url}/pause`);
+    expect((await c.post(`${url}/pause`, {})).status).toBe(303);
+    const paused = await c.get(url);
+    expect(paused.text).toContain(`${url}/resume`);
+    expect(paused.text).not.toContain(`${url}/pause`);
+    expect((await c.post(`${url}/resume`, {})).status).toBe(303);
+    expect((await c.get(`${url}/progress`)).body.status).toBe('sending');
+    expect((await c.post(`${url}/cancel`, {})).status).toBe(303);
+    const cancelled = await c.get(`${url}/progress`);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect((await c.get(url)).text).not.toContain(`${url}/resume`);
   });
 });
