@@ -19,6 +19,8 @@ const autocannon = require('autocannon') as (options: object) => Promise<CannonR
 const RATE = scale(50, 200);
 const SECONDS = scale(5, 60);
 const AUDIENCE = scale(2000, 50_000);
+/** Enough connections that latency does not cap the offered rate. */
+const CONNECTIONS = scale(20, 100);
 
 /** Scenario 8: registrations at a steady rate while a large bulletin sends through two workers. */
 describe('Fault 8: registrations under load while a bulletin sends', () => {
@@ -37,7 +39,7 @@ describe('Fault 8: registrations under load while a bulletin sends', () => {
     let n = 0;
     const result = await autocannon({
       url: c.api.url,
-      connections: 20,
+      connections: CONNECTIONS,
       overallRate: RATE,
       duration: SECONDS,
       timeout: 10,
@@ -72,7 +74,7 @@ describe('Fault 8: registrations under load while a bulletin sends', () => {
 
     report({
       scenario: 8,
-      injected: `${RATE} registrations/s for ${SECONDS} s (autocannon, 20 connections) during a ${AUDIENCE}-recipient bulletin, 2 workers`,
+      injected: `${RATE} registrations/s for ${SECONDS} s (autocannon, ${CONNECTIONS} connections) during a ${AUDIENCE}-recipient bulletin, 2 workers`,
       expected: audit.expected,
       delivered: audit.delivered,
       duplicated: audit.duplicated,

@@ -189,7 +189,7 @@ export class FaultCluster {
   }
 
   /** Waits until at least `n` messages of the bulletin reached the sink. */
-  async waitForSunk(bulletinId: string, n: number, timeoutMs = 60_000): Promise<void> {
+  async waitForSunk(bulletinId: string, n: number, timeoutMs = scale(60_000, 600_000)): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.sink.forBulletin(bulletinId).length < n) {
       if (Date.now() > deadline) {
