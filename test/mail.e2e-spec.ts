@@ -223,10 +223,14 @@ describe('Messages over SMTP', () => {
     const queue = t.app.get<Queue>(getQueueToken(QueueName.Mail));
     await queue.add(JobName.SendNotice, { subscriberId: s.id });
     await waitFor(async () => sink.to(s.email).length > 0, 30_000);
-    const [row] = await t.db.query(
-      `SELECT status, attempts FROM messages WHERE subscriber_id = $1`,
-      [s.id],
-    );
+    // The log row is written once the SMTP server has answered, a moment after the sink has the message.
+    const row = await waitFor(async () => {
+      const [found] = await t.db.query(
+        `SELECT status, attempts FROM messages WHERE subscriber_id = $1 AND status = 'sent'`,
+        [s.id],
+      );
+      return found;
+    }, 10_000);
     expect(row).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
