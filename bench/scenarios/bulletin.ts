@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createBenchEnv, withClient } from '../lib/env';
 import { BULLETIN } from '../lib/message';
-import { RssSampler } from '../lib/proc';
+import { memoryMb, RssSampler } from '../lib/proc';
 import { seedSubscribers } from '../lib/seed';
 import { Sink } from '../lib/sink';
 import { api, createSite, launchVestnik, VestnikProcess } from '../lib/vestnik';
@@ -17,6 +17,8 @@ export interface BulletinResult {
   workerPeakRssMb: number;
   /** Largest simultaneous RSS of all Vestnik processes, sampled every 100 ms. */
   totalPeakRssMb: number;
+  /** RSS of all Vestnik processes just before the send (started, site created, idle). */
+  totalIdleRssMb: number;
   ledger: { sent: number; withMessageId: number; total: number };
   sinkDelivered: number;
 }
@@ -57,6 +59,7 @@ export async function runBulletin(options: BulletinOptions): Promise<BulletinRes
     await withClient(env.databaseUrl, (c) => seedSubscribers(c, site.id, options.recipients));
     log(`seeded ${options.recipients} subscribers`);
     const bulletin = await api<{ id: string }>(apiProcess.url, 'POST', `/v1/sites/${site.slug}/bulletins`, site.marketingKey, BULLETIN, 201);
+    const totalIdleRssMb = processes.reduce((sum, p) => sum + memoryMb(p.pid).rss, 0);
     const sampler = new RssSampler(() => processes.map((p) => p.pid)).start();
     const db = new Client({ connectionString: env.databaseUrl });
     await db.connect();
@@ -88,6 +91,7 @@ export async function runBulletin(options: BulletinOptions): Promise<BulletinRes
         apiPeakRssMb: apiProcess.peakRssMb(),
         workerPeakRssMb: worker.peakRssMb(),
         totalPeakRssMb: sampler.stop(),
+        totalIdleRssMb,
         ledger: { sent: Number(row.sent), withMessageId: Number(row.with_id), total: Number(row.total) },
         sinkDelivered: options.sink.delivered() - sinkBefore,
       };
