@@ -76,13 +76,14 @@ export function noDelaySocket(
 ): void {
   if (options.secure) return callback(null, false);
   const socket = connect({ host: options.host ?? 'localhost', port: options.port ?? 25, noDelay: true });
-  const fail = (error: Error) => {
+  // On failure, hand the connection back to nodemailer (`false`): it connects itself and reports the
+  // error through its own path. Passing our error to the callback instead left the pool's later sends
+  // hanging forever after two refused connections (seen in a 5-minute SMTP outage).
+  const fail = () => {
     socket.destroy();
-    callback(error);
+    callback(null, false);
   };
-  socket.setTimeout(options.connectionTimeout ?? 10_000, () =>
-    fail(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })),
-  );
+  socket.setTimeout(options.connectionTimeout ?? 10_000, fail);
   socket.once('error', fail);
   socket.once('connect', () => {
     socket.removeListener('error', fail);
