@@ -60,7 +60,9 @@ describe('Bulletins', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await site.marketing.get(`${bulletinsOf(site.slug)}?limit=1${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await site.marketing
+        .get(`${bulletinsOf(site.slug)}?limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       seen.push(...res.body.items.map((b: { id: string }) => b.id));
       cursor = res.body.nextCursor;
     } while (cursor && seen.length < 10);

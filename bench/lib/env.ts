@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import { Client } from 'pg';
+import { flushPrefix } from '../../test/support/test-env';
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -30,27 +30,13 @@ export async function createBenchEnv(): Promise<BenchEnv> {
     databaseUrl: url.toString(),
     redisPrefix,
     async drop() {
-      await flushPrefix(redisPrefix);
+      await flushPrefix(redisPrefix, REDIS_URL);
       const client = new Client({ connectionString: PG_ADMIN_URL });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await client.end();
     },
   };
-}
-
-export async function flushPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Runs `fn` with a connected client and closes it. */

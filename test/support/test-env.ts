@@ -51,8 +51,8 @@ export async function createTestEnvironment(extra: Record<string, string> = {}):
 }
 
 /** Deletes every Redis key under the prefix (BullMQ keys are `<prefix>:<queue>:…`). */
-export async function flushPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+export async function flushPrefix(prefix: string, redisUrl = TEST_REDIS_URL): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';
     do {
