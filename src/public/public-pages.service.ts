@@ -80,8 +80,9 @@ export class PublicPagesService {
   /** POST /unsubscribe: → unsubscribed before answering; `oneClick` (RFC 8058) gets a short text. */
   async unsubscribe(token: string, oneClick: boolean, meta: ClickMeta): Promise<PageAnswer> {
     const claims = this.tokens.verify(token, 'unsubscribe');
+    // One statement: the change, its ledger event, the webhook outbox and the site for the page.
     const result = claims
-      ? await this.state.unsubscribe(
+      ? await this.state.unsubscribeWithSite(
           claims.siteId,
           claims.subscriberId,
           oneClick ? 'one_click' : 'page',
@@ -92,7 +93,7 @@ export class PublicPagesService {
           },
         )
       : null;
-    const site = claims && result?.subscriber ? await this.siteOf(claims) : null;
+    const site = result?.subscriber ? result.site : null;
     if (!result?.subscriber || !site) {
       return oneClick
         ? { status: 400, type: 'text', body: ONE_CLICK_TEXT.invalid }

@@ -6,14 +6,28 @@ import { notFound } from '../common/app-exception';
 import { Principal } from '../common/auth/auth.types';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config';
-import { ApiKey } from './api-key.entity';
+import { ApiKey, KeyRole } from './api-key.entity';
 import { CreateApiKeyDto } from './dto/api-key.dto';
 import { Site } from './site.entity';
+import { rowToSite, siteSelect } from './site-row';
 
 const KEY_PREFIX = 'vsk_';
 const LOOKUP_LENGTH = 12;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+const KEY_COLUMNS = 'k.id AS key_id, k.site_id AS key_site_id, k.role AS key_role, k.hash AS key_hash';
+const KEY_SQL = `SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.prefix = $1 AND k.revoked_at IS NULL`;
+const SITE_PREFIX = 'site_';
+/** The site joins only when it is the key's own: another site's slug reads as no site (404). */
+const KEY_AND_SITE_SQL = `SELECT ${KEY_COLUMNS}, ${siteSelect('s', SITE_PREFIX)}
+  FROM api_keys k LEFT JOIN sites s ON s.id = k.site_id AND s.slug = $2
+  WHERE k.prefix = $1 AND k.revoked_at IS NULL`;
+
+export interface KeyAndSite {
+  principal: Principal;
+  site?: Site | null;
+}
 
 @Injectable()
 export class ApiKeysService {
@@ -28,16 +42,37 @@ export class ApiKeysService {
 
   /** Resolves a bearer key; revoked keys stop working on their next request (no cache). */
   async authenticate(key: string | null): Promise<Principal | null> {
+    return (await this.authenticateFor(key))?.principal ?? null;
+  }
+
+  /**
+   * The key and, when `slug` is given, the site it names, in one statement (the guard of every
+   * authenticated route). Null: missing or unknown key (401). `site` is null when no such site
+   * exists or it is not the key's own (404 either way); undefined without a slug. Nothing is
+   * cached: a revoked key fails on its next request, a renamed site is found under its new slug.
+   */
+  async authenticateFor(key: string | null, slug?: string): Promise<KeyAndSite | null> {
     if (!key || key.length > 200) return null;
     const hash = sha256(key);
-    if (this.adminHash && timingSafeEqual(hash, this.adminHash)) return { kind: 'admin', keyId: null };
+    if (this.adminHash && timingSafeEqual(hash, this.adminHash)) {
+      const principal: Principal = { kind: 'admin', keyId: null };
+      if (slug === undefined) return { principal };
+      const rows: Record<string, unknown>[] = await this.keys.query(
+        `SELECT ${siteSelect('s', '')} FROM sites s WHERE s.slug = $1`,
+        [slug],
+      );
+      return { principal, site: rows.length ? rowToSite(rows[0]) : null };
+    }
     if (!key.startsWith(KEY_PREFIX)) return null;
-    const row = await this.keys.findOneBy({
-      prefix: key.slice(0, KEY_PREFIX.length + LOOKUP_LENGTH),
-      revokedAt: IsNull(),
-    });
-    if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), hash)) return null;
-    return { kind: 'site', keyId: row.id, siteId: row.siteId, role: row.role };
+    const prefix = key.slice(0, KEY_PREFIX.length + LOOKUP_LENGTH);
+    const rows: (Record<string, unknown> & { key_id: string; key_site_id: string; key_role: KeyRole; key_hash: string })[] =
+      slug === undefined
+        ? await this.keys.query(KEY_SQL, [prefix])
+        : await this.keys.query(KEY_AND_SITE_SQL, [prefix, slug]);
+    const row = rows[0];
+    if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), hash)) return null;
+    const principal: Principal = { kind: 'site', keyId: row.key_id, siteId: row.key_site_id, role: row.key_role };
+    return slug === undefined ? { principal } : { principal, site: rowToSite(row, SITE_PREFIX) };
   }
 
   async create(site: Site, dto: CreateApiKeyDto): Promise<{ key: ApiKey; secret: string }> {

@@ -6,7 +6,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import { badRequest, conflict } from '../common/app-exception';
 import { Principal } from '../common/auth/auth.types';
 import { JobName, QueueName } from '../queue/queue.constants';
-import { PoliciesService } from '../sites/policies.service';
 import { Site } from '../sites/site.entity';
 import { RegisterSubscriberDto } from './dto/subscriber.dto';
 import { checkEmail } from './email-address';
@@ -14,7 +13,7 @@ import { addOrFail } from './queue-guard';
 import { Subscriber } from './subscriber.entity';
 import { rowToSubscriber, SubscriberRow } from './subscriber-row';
 import { SuppressionHasher } from './suppression-hasher';
-import { WebhookEventsService } from '../webhooks/webhook-events.service';
+import { outboxCte, WebhookEventsService } from '../webhooks/webhook-events.service';
 
 /** What a registration did; `created` decides between 201 and 200. */
 export type RegistrationOutcome = 'created' | 'resubscribed' | 'confirm_resent' | 'existing';
@@ -34,17 +33,118 @@ export const CONFIRM_RESEND_INTERVAL = '10 minutes';
 const JOB_DELAY_MS = 1000;
 
 /**
+ * The registration as one statement: the policy the person agrees to, the upsert (a new row, or
+ * an unsubscribed one re-subscribed: a new consent, the policy applies again; any other existing
+ * row is left alone and nothing is upserted), the suppression of an earlier erasure lifted (the
+ * person asked again themselves), the ledger event and the webhook outbox rows. PostgreSQL runs it
+ * atomically, so a `none` site needs no explicit transaction. The final SELECT always returns one
+ * row: the policy columns even when nothing was upserted or the named version is unknown.
+ */
+const REGISTER_SQL = `
+  WITH pol AS (
+    SELECT version, text_sha256 FROM policies
+     WHERE site_id = $1::uuid
+       AND CASE WHEN $9::text IS NULL THEN published_at <= now() ELSE version = $9::text END
+     ORDER BY published_at DESC, created_at DESC LIMIT 1
+  ), ups AS (
+    INSERT INTO subscribers (site_id, email, email_normalized, name, locale, attributes, status, confirm_sent_at)
+    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, CASE WHEN $8::boolean THEN now() END
+     WHERE $9::text IS NULL OR EXISTS (SELECT 1 FROM pol)
+    ON CONFLICT (site_id, email_normalized) DO UPDATE SET
+      email = EXCLUDED.email,
+      name = COALESCE(EXCLUDED.name, subscribers.name),
+      locale = COALESCE(EXCLUDED.locale, subscribers.locale),
+      attributes = subscribers.attributes || EXCLUDED.attributes,
+      status = EXCLUDED.status,
+      confirmed_at = NULL,
+      unsubscribed_at = NULL,
+      confirm_sent_at = EXCLUDED.confirm_sent_at,
+      updated_at = now()
+    WHERE subscribers.status = 'unsubscribed'
+    RETURNING *, (xmax = 0) AS inserted
+  ), sup AS (
+    DELETE FROM suppressions
+     WHERE site_id = $1::uuid AND email_hash = ANY($10::text[]) AND EXISTS (SELECT 1 FROM ups)
+  ), ev AS (
+    INSERT INTO subscriber_events
+      (site_id, subscriber_id, type, channel, ip, user_agent, source, policy_version, policy_sha256, api_key_id, detail)
+    SELECT ups.site_id, ups.id, 'registered', 'api', $11::text, $12::text, $13::text,
+           (SELECT version FROM pol), (SELECT text_sha256 FROM pol), $14::uuid,
+           jsonb_build_object('outcome', CASE WHEN ups.inserted THEN 'created' ELSE 'resubscribed' END,
+                              'confirmation', $15::text)
+      FROM ups
+    RETURNING id
+  ), ${outboxCte(
+    'subscriber.registered',
+    'ups',
+    `jsonb_build_object('status', src.status, 'source', $13::text, 'policyVersion', (SELECT version FROM pol))`,
+  )}
+  SELECT ups.*,
+         (SELECT id FROM ev)::text AS event_id,
+         ARRAY(SELECT id FROM wh_deliveries)::text[] AS webhook_deliveries,
+         EXISTS (SELECT 1 FROM pol) AS policy_found,
+         (SELECT version FROM pol) AS policy_version,
+         (SELECT text_sha256 FROM pol) AS policy_sha256
+    FROM (SELECT 1) one LEFT JOIN ups ON true`;
+
+type RegisterRow = Partial<SubscriberRow> & {
+  inserted: boolean | null;
+  event_id: string | null;
+  webhook_deliveries: string[];
+  policy_found: boolean;
+  policy_version: string | null;
+  policy_sha256: string | null;
+};
+
+/** The ledger event of a repeated registration (the row itself was not upserted), params from `$n`. */
+const repeatEvent = (n: number, outcome: 'confirm_resent' | 'existing') => `
+  INSERT INTO subscriber_events
+    (site_id, subscriber_id, type, channel, ip, user_agent, source, policy_version, policy_sha256, api_key_id, detail)
+  SELECT cur.site_id, cur.id, 'registered', 'api', $${n}::text, $${n + 1}::text, $${n + 2}::text,
+         $${n + 3}::text, $${n + 4}::text, $${n + 5}::uuid,
+         jsonb_build_object('outcome', '${outcome}'::text, 'confirmation', $${n + 6}::text)
+    FROM cur
+  RETURNING id`;
+
+/**
+ * A pending subscriber registering again: of concurrent registrations only one moves
+ * confirm_sent_at forward (atomic throttle), with its `confirm_resent` event.
+ */
+const RESEND_SQL = `
+  WITH cur AS (
+    UPDATE subscribers SET confirm_sent_at = now(), updated_at = now()
+     WHERE site_id = $1 AND email_normalized = $2 AND status = 'pending'
+       AND (confirm_sent_at IS NULL OR confirm_sent_at <= now() - $3::interval)
+     RETURNING *
+  ), ev AS (${repeatEvent(4, 'confirm_resent')})
+  SELECT cur.*, (SELECT id FROM ev)::text AS event_id FROM cur`;
+
+/** Any other existing row: left alone; the repeated registration is still in the ledger. */
+const EXISTING_SQL = `
+  WITH cur AS (
+    SELECT * FROM subscribers WHERE site_id = $1 AND email_normalized = $2
+  ), ev AS (${repeatEvent(3, 'existing')})
+  SELECT cur.*, (SELECT id FROM ev)::text AS event_id FROM cur`;
+
+interface Written {
+  row: SubscriberRow;
+  outcome: RegistrationOutcome;
+  eventId: string;
+  webhookDeliveries: string[];
+}
+
+/**
  * POST /v1/sites/{site}/subscribers: one upsert decides between new, re-subscribed and
- * existing, so 30 simultaneous registrations of one address make one row; the ledger event
- * and the message job are written in the same transaction, so either all of it happens or
- * nothing does.
+ * existing, so 30 simultaneous registrations of one address make one row. On a `none` site that
+ * is the whole registration (one statement). Where a message goes out (`notice`,
+ * `double_opt_in`) the statement and the message job run in one transaction, the job added
+ * before COMMIT: Redis unavailable means 503 and nothing written.
  */
 @Injectable()
 export class RegistrationService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(QueueName.Mail) private readonly mail: Queue,
-    private readonly policies: PoliciesService,
     private readonly hasher: SuppressionHasher,
     private readonly webhooks: WebhookEventsService,
   ) {}
@@ -56,100 +156,85 @@ export class RegistrationService {
   ): Promise<Registration> {
     const checked = checkEmail(dto.email);
     if (!checked.ok) throw badRequest('invalid_email', checked.reason, { fields: ['email'] });
-    const { email, normalized } = checked.value;
-    const policy = await this.policies.resolve(site.id, dto.consent?.policyVersion);
+    const written =
+      site.confirmation === 'none'
+        ? await this.write(this.db.manager, site, principal, dto, checked.value)
+        : await this.db.transaction(async (m) => {
+            const result = await this.write(m, site, principal, dto, checked.value);
+            await this.enqueue(site, result.row, result.outcome, result.eventId);
+            return result;
+          });
+    // After COMMIT: a job naming outbox rows must not reach Redis before the rows are visible.
+    await this.webhooks.enqueue(written.webhookDeliveries);
+    const { row, outcome } = written;
+    return { subscriber: rowToSubscriber(row), outcome, created: outcome === 'created' };
+  }
+
+  private async write(
+    m: EntityManager,
+    site: Site,
+    principal: Principal,
+    dto: RegisterSubscriberDto,
+    address: { email: string; normalized: string },
+  ): Promise<Written> {
+    const { email, normalized } = address;
     const pending = site.confirmation === 'double_opt_in';
-
-    return this.db.transaction(async (m) => {
-      // Inserts a new row, or re-subscribes an unsubscribed one (a new consent: the policy
-      // applies again); any other existing row is left alone and nothing is returned.
-      const upserted: (SubscriberRow & { inserted: boolean })[] = await m.query(
-        `INSERT INTO subscribers (site_id, email, email_normalized, name, locale, attributes, status, confirm_sent_at)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, CASE WHEN $8 THEN now() END)
-         ON CONFLICT (site_id, email_normalized) DO UPDATE SET
-           email = EXCLUDED.email,
-           name = COALESCE(EXCLUDED.name, subscribers.name),
-           locale = COALESCE(EXCLUDED.locale, subscribers.locale),
-           attributes = subscribers.attributes || EXCLUDED.attributes,
-           status = EXCLUDED.status,
-           confirmed_at = NULL,
-           unsubscribed_at = NULL,
-           confirm_sent_at = EXCLUDED.confirm_sent_at,
-           updated_at = now()
-         WHERE subscribers.status = 'unsubscribed'
-         RETURNING *, (xmax = 0) AS inserted`,
-        [
-          site.id,
-          email,
-          normalized,
-          dto.name ?? null,
-          dto.locale ?? null,
-          JSON.stringify(dto.attributes ?? {}),
-          pending ? 'pending' : 'active',
-          pending,
-        ],
-      );
-      let row: SubscriberRow;
-      let outcome: RegistrationOutcome;
-      if (upserted.length) {
-        row = upserted[0];
-        outcome = upserted[0].inserted ? 'created' : 'resubscribed';
-        // The person asked again themselves: an earlier erasure no longer speaks for them.
-        await m.query(`DELETE FROM suppressions WHERE site_id = $1 AND email_hash = ANY($2)`, [
-          site.id,
-          this.hasher.all(normalized),
-        ]);
-      } else {
-        [row, outcome] = await this.existing(m, site.id, normalized);
-      }
-
-      const [event]: { id: string }[] = await m.query(
-        `INSERT INTO subscriber_events
-           (site_id, subscriber_id, type, channel, ip, user_agent, source, policy_version, policy_sha256, api_key_id, detail)
-         VALUES ($1, $2, 'registered', 'api', $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING id`,
-        [
-          site.id,
-          row.id,
-          dto.consent?.ip ?? null,
-          dto.consent?.userAgent ?? null,
-          dto.consent?.source ?? null,
-          policy?.version ?? null,
-          policy?.textSha256 ?? null,
-          principal.keyId,
-          JSON.stringify({ outcome, confirmation: site.confirmation }),
-        ],
-      );
-      await this.enqueue(site, row, outcome, event.id);
-      if (outcome === 'created' || outcome === 'resubscribed') {
-        const data = { subscriberId: row.id, status: row.status, source: dto.consent?.source ?? null, policyVersion: policy?.version ?? null };
-        await this.webhooks.emit(site.id, 'subscriber.registered', data, m);
-      }
-      return { subscriber: rowToSubscriber(row), outcome, created: outcome === 'created' };
-    });
+    const version = dto.consent?.policyVersion ?? undefined;
+    const consent = [dto.consent?.ip ?? null, dto.consent?.userAgent ?? null, dto.consent?.source ?? null];
+    const [result]: RegisterRow[] = await m.query(REGISTER_SQL, [
+      site.id,
+      email,
+      normalized,
+      dto.name ?? null,
+      dto.locale ?? null,
+      JSON.stringify(dto.attributes ?? {}),
+      pending ? 'pending' : 'active',
+      pending,
+      version ?? null,
+      this.hasher.all(normalized),
+      ...consent,
+      principal.keyId,
+      site.confirmation,
+    ]);
+    if (version !== undefined && !result.policy_found) {
+      throw badRequest('unknown_policy_version', `Policy version "${version}" is not known for this site`);
+    }
+    if (result.id) {
+      const { event_id, webhook_deliveries, inserted, ...row } = result;
+      return {
+        row: row as SubscriberRow,
+        outcome: inserted ? 'created' : 'resubscribed',
+        eventId: event_id!,
+        webhookDeliveries: webhook_deliveries,
+      };
+    }
+    const [row, outcome] = await this.existing(m, site, principal, normalized, consent, result);
+    const { event_id, ...rest } = row;
+    return { row: rest, outcome, eventId: event_id, webhookDeliveries: [] };
   }
 
   /** An existing row that is not unsubscribed: a pending one may get its confirm message again. */
   private async existing(
     m: EntityManager,
-    siteId: string,
+    site: Site,
+    principal: Principal,
     normalized: string,
-  ): Promise<[SubscriberRow, RegistrationOutcome]> {
-    // Atomic throttle: of concurrent registrations only one moves confirm_sent_at forward.
-    const resent: SubscriberRow[] = await m.query(
-      `WITH upd AS (
-         UPDATE subscribers SET confirm_sent_at = now(), updated_at = now()
-          WHERE site_id = $1 AND email_normalized = $2 AND status = 'pending'
-            AND (confirm_sent_at IS NULL OR confirm_sent_at <= now() - $3::interval)
-          RETURNING *
-       )
-       SELECT * FROM upd`,
-      [siteId, normalized, CONFIRM_RESEND_INTERVAL],
-    );
+    consent: (string | null)[],
+    policy: Pick<RegisterRow, 'policy_version' | 'policy_sha256'>,
+  ): Promise<[SubscriberRow & { event_id: string }, RegistrationOutcome]> {
+    const event = [...consent, policy.policy_version, policy.policy_sha256, principal.keyId, site.confirmation];
+    const resent: (SubscriberRow & { event_id: string })[] = await m.query(RESEND_SQL, [
+      site.id,
+      normalized,
+      CONFIRM_RESEND_INTERVAL,
+      ...event,
+    ]);
     if (resent.length) return [resent[0], 'confirm_resent'];
-    const rows: SubscriberRow[] = await m.query(
-      `SELECT * FROM subscribers WHERE site_id = $1 AND email_normalized = $2`,
-      [siteId, normalized],
-    );
+    const rows: (SubscriberRow & { event_id: string })[] = await m.query(EXISTING_SQL, [
+      site.id,
+      normalized,
+      ...event,
+    ]);
     // Erased by another request between the upsert and here: let the caller try again.
     if (!rows.length)
       throw conflict('registration_conflict', 'The subscriber changed meanwhile; try again');

@@ -2,7 +2,6 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeysService } from '../../sites/api-keys.service';
-import { SitesService } from '../../sites/sites.service';
 import { forbidden, notFound, unauthorized } from '../app-exception';
 import { ACCESS_KEY } from './auth.decorators';
 import { Access, Principal } from './auth.types';
@@ -19,7 +18,6 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
-    private readonly sites: SitesService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -28,16 +26,15 @@ export class AuthGuard implements CanActivate {
       context.getClass(),
     ]);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.keys.authenticate(bearer(request.headers.authorization));
-    if (!principal) throw unauthorized();
+    const slug = (request.params as Record<string, string> | undefined)?.site;
+    // One statement: the key (checked on every request, never cached) and the site it names.
+    const found = await this.keys.authenticateFor(bearer(request.headers.authorization), slug);
+    if (!found) throw unauthorized();
+    const { principal, site } = found;
     request.principal = principal;
 
-    const slug = (request.params as Record<string, string> | undefined)?.site;
     if (slug !== undefined) {
-      const site = await this.sites.findBySlug(slug);
-      if (!site || (principal.kind === 'site' && principal.siteId !== site.id)) {
-        throw notFound('site_not_found', 'No such site');
-      }
+      if (!site) throw notFound('site_not_found', 'No such site');
       request.site = site;
     }
     if (!ROLE_ALLOWS[access](principal)) throw forbidden();
