@@ -259,13 +259,19 @@ describe('Messages over SMTP', () => {
         kind: 'permanent',
         responseCode: 554,
       });
-      sink.authFails = true;
-      const auth = await transport.send(message).catch((e: unknown) => e);
+    } finally {
+      await transport.close();
+    }
+    // Credentials are checked when a connection logs in: a new transport meets the refusal.
+    sink.authFails = true;
+    const refused = new SmtpTransport(url.toString(), 1);
+    try {
+      const auth = await refused.send(message).catch((e: unknown) => e);
       expect(auth).toBeInstanceOf(MailSendError);
       expect(auth).toMatchObject({ kind: 'auth', responseCode: 535 });
     } finally {
       sink.authFails = false;
-      await transport.close();
+      await refused.close();
     }
     const nowhere = new SmtpTransport('smtp://127.0.0.1:1', 1);
     await expect(nowhere.send(message)).rejects.toMatchObject({ kind: 'temporary' });

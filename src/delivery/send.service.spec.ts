@@ -70,32 +70,32 @@ describe(SendService.name, () => {
     expect(enqueued).toEqual([{ ids: ['2'], delay: o['2'].retryDelayMs }]);
   });
 
+  // Four messages of a chunk are on their way at once; the rest start only as those finish.
+  const eight = () => ['1', '2', '3', '4', '5', '6', '7', '8'].map((id) => claimed(id));
+
   it('on 421 gives the rest of the chunk back without spending attempts and asks to throttle', async () => {
     let calls = 0;
-    const { service, recorded } = setup([claimed('1'), claimed('2'), claimed('3')], () =>
-      ++calls === 2 ? new MailSendError('temporary', '421 slow down', 421) : null,
-    );
-    const result = await service.processChunk('b', ['1', '2', '3']);
+    const { service, recorded } = setup(eight(), () => (++calls === 2 ? new MailSendError('temporary', '421 slow down', 421) : null));
+    const result = await service.processChunk('b', eight().map((d) => d.id));
     expect(result.throttleMs).toBe(THROTTLE_MS);
-    expect(calls).toBe(2);
+    expect(calls).toBe(4);
     const o = byId(recorded);
-    expect(o['1'].status).toBe('sent');
-    expect(o['2']).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: 0 });
-    expect(o['3']).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: 0 });
+    expect(['1', '3', '4'].map((id) => o[id].status)).toEqual(['sent', 'sent', 'sent']);
+    for (const id of ['2', '5', '6', '7', '8']) expect(o[id]).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: 0 });
   });
 
   it('when the server cannot be reached, the rest of the chunk waits with the first without spending attempts', async () => {
     let calls = 0;
-    const { service, recorded, enqueued } = setup([claimed('1'), claimed('2'), claimed('3')], () => {
+    const { service, recorded, enqueued } = setup(eight(), () => {
       calls++;
       return new MailSendError('temporary', 'connect ECONNREFUSED', null);
     });
-    await service.processChunk('b', ['1', '2', '3']);
-    expect(calls).toBe(1);
+    await service.processChunk('b', eight().map((d) => d.id));
+    expect(calls).toBe(4);
     const o = byId(recorded);
     expect(o['1']).toMatchObject({ status: 'queued', refundAttempt: false });
-    expect(o['2']).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: o['1'].retryDelayMs });
-    expect(enqueued).toEqual([{ ids: ['1', '2', '3'], delay: o['1'].retryDelayMs }]);
+    for (const id of ['2', '3', '4', '5', '8']) expect(o[id]).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: o['1'].retryDelayMs });
+    expect(enqueued).toEqual([{ ids: eight().map((d) => d.id), delay: o['1'].retryDelayMs }]);
   });
 
   it('on an authentication failure pauses the bulletin and gives every claim back', async () => {

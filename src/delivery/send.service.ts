@@ -14,6 +14,12 @@ const RETRY_MAX_MS = 10 * 60_000;
 /** How long the whole send queue holds back after a 421/451 (the server asks us to slow down). */
 export const THROTTLE_MS = 5000;
 const THROTTLE_CODES = new Set([421, 451]);
+/**
+ * Messages of one chunk handed to the transport side by side. Several per chunk keep every
+ * pooled connection with a message queued behind the one it is sending, which pipelining needs
+ * to write the next envelope with the current body (SEND_CONCURRENCY chunks run at once).
+ */
+const MESSAGES_IN_FLIGHT_PER_CHUNK = 4;
 
 export interface ChunkResult {
   claimed: number;
@@ -30,7 +36,8 @@ export function retryDelay(attempts: number, random = Math.random): number {
 
 /**
  * Sends one chunk of a bulletin's deliveries: claim (one statement), render and send each over
- * the pooled transport, record every outcome (one statement), then check for completion.
+ * the pooled transport (a few at a time), record every outcome (one statement), then check for
+ * completion.
  *
  * - temporary (4xx, connection): back to queued with backoff until SEND_ATTEMPTS, then failed;
  *   when the server cannot be reached at all, the rest of the chunk waits with the first one;
@@ -81,48 +88,49 @@ export class SendService {
   }
 
   private async sendClaimed(bulletinId: string, prepared: PreparedBulletin, claimed: ClaimedDelivery[]): Promise<ChunkResult> {
-    const outcomes: DeliveryOutcome[] = [];
-    let throttleMs: number | null = null;
-    let stopped: Stop | null = null;
-    const rejected: { subscriberId: string; response: string }[] = [];
-
-    for (const delivery of claimed) {
-      if (stopped) {
-        outcomes.push(giveBack(delivery, null, stopped.retryDelayMs ?? 0));
-        continue;
-      }
-      try {
-        await this.transport.send(this.mailer.composeForSending(prepared, recipientOf(delivery), delivery.messageId));
-        outcomes.push({ id: delivery.id, status: 'sent', error: null, retryDelayMs: 0, refundAttempt: false });
-      } catch (caught) {
-        const error = MailSendError.from(caught);
-        if (error.kind === 'auth') {
-          stopped = { reason: 'auth', error };
-          outcomes.push(giveBack(delivery, error.message));
-        } else if (error.kind === 'temporary' && error.responseCode !== null && THROTTLE_CODES.has(error.responseCode)) {
-          stopped = { reason: 'throttle', error };
-          throttleMs = THROTTLE_MS;
-          outcomes.push(giveBack(delivery, error.message));
-        } else if (error.kind === 'temporary' && delivery.attempts < this.config.sendAttempts) {
-          const retryDelayMs = retryDelay(delivery.attempts);
-          outcomes.push({ id: delivery.id, status: 'queued', error: error.message, retryDelayMs, refundAttempt: false });
-          // No server answer (refused, reset, timed out): the server is unreachable, not this
-          // address. The rest of the chunk waits with it instead of spending an attempt each.
-          if (error.responseCode === null) stopped = { reason: 'unreachable', error, retryDelayMs };
-        } else {
-          outcomes.push({ id: delivery.id, status: 'failed', error: error.message, retryDelayMs: 0, refundAttempt: false });
-          if (error.kind === 'permanent') rejected.push({ subscriberId: delivery.subscriberId, response: error.response ?? error.message });
-        }
-      }
-    }
+    const state: ChunkState = { stopped: null, throttleMs: null, rejected: [] };
+    const outcomes: DeliveryOutcome[] = new Array<DeliveryOutcome>(claimed.length);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < claimed.length; i = next++) outcomes[i] = await this.sendOne(prepared, claimed[i], state);
+    };
+    await Promise.all(Array.from({ length: Math.min(MESSAGES_IN_FLIGHT_PER_CHUNK, claimed.length) }, lane));
 
     await this.ledger.record(bulletinId, outcomes);
-    for (const { subscriberId, response } of rejected) {
+    for (const { subscriberId, response } of state.rejected) {
       await this.bounces?.recordSmtpRejection({ siteId: prepared.site.id, subscriberId, bulletinId, response });
     }
-    await this.afterRecord(bulletinId, outcomes, stopped);
+    await this.afterRecord(bulletinId, outcomes, state.stopped);
     const sent = outcomes.filter((o) => o.status === 'sent').length;
-    return { claimed: claimed.length, sent, throttleMs };
+    return { claimed: claimed.length, sent, throttleMs: state.throttleMs };
+  }
+
+  private async sendOne(prepared: PreparedBulletin, delivery: ClaimedDelivery, state: ChunkState): Promise<DeliveryOutcome> {
+    if (state.stopped) return giveBack(delivery, null, state.stopped.retryDelayMs ?? 0);
+    try {
+      await this.transport.send(this.mailer.composeForSending(prepared, recipientOf(delivery), delivery.messageId));
+      return { id: delivery.id, status: 'sent', error: null, retryDelayMs: 0, refundAttempt: false };
+    } catch (caught) {
+      const error = MailSendError.from(caught);
+      const reason = stopReason(error);
+      // Messages that were already on their way when the chunk stopped share its fate.
+      const stopped = state.stopped as Stop | null; // set by another lane meanwhile
+      if (stopped && reason === stopped.reason) return giveBack(delivery, error.message, stopped.retryDelayMs ?? 0);
+      if (reason === 'auth' || reason === 'throttle') {
+        state.stopped = { reason, error };
+        if (reason === 'throttle') state.throttleMs = THROTTLE_MS;
+        return giveBack(delivery, error.message);
+      }
+      if (error.kind === 'temporary' && delivery.attempts < this.config.sendAttempts) {
+        const retryDelayMs = retryDelay(delivery.attempts);
+        // No server answer (refused, reset, timed out): the server is unreachable, not this
+        // address. The rest of the chunk waits with it instead of spending an attempt each.
+        if (reason === 'unreachable') state.stopped = { reason, error, retryDelayMs };
+        return { id: delivery.id, status: 'queued', error: error.message, retryDelayMs, refundAttempt: false };
+      }
+      if (error.kind === 'permanent') state.rejected.push({ subscriberId: delivery.subscriberId, response: error.response ?? error.message });
+      return { id: delivery.id, status: 'failed', error: error.message, retryDelayMs: 0, refundAttempt: false };
+    }
   }
 
   private async afterRecord(
@@ -149,6 +157,20 @@ export class SendService {
     }
     await this.ledger.completeIfFinished(bulletinId);
   }
+}
+
+/** What the messages of one chunk, sent side by side, tell each other. */
+interface ChunkState {
+  stopped: Stop | null;
+  throttleMs: number | null;
+  rejected: { subscriberId: string; response: string }[];
+}
+
+function stopReason(error: MailSendError): Stop['reason'] | null {
+  if (error.kind === 'auth') return 'auth';
+  if (error.kind !== 'temporary') return null;
+  if (error.responseCode !== null && THROTTLE_CODES.has(error.responseCode)) return 'throttle';
+  return error.responseCode === null ? 'unreachable' : null;
 }
 
 /** Why the rest of a chunk was not tried: it goes back to queued with its attempt refunded. */

@@ -29,7 +29,7 @@ export class SmtpSink {
   }
 
   private createServer(): SMTPServer {
-    return new SMTPServer({
+    const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
@@ -69,6 +69,9 @@ export class SmtpSink {
         });
       },
     });
+    // A client that dies mid-message (a killed worker) resets its connection; a server shrugs.
+    server.on('error', () => undefined);
+    return server;
   }
 
   async start(port = 0): Promise<this> {

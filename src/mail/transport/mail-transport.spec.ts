@@ -1,5 +1,5 @@
 import { MailSendError } from './mail-transport';
-import { pooledUrl } from './smtp.transport';
+import { smtpOptions } from './smtp/smtp-options';
 
 const smtpError = (fields: Record<string, unknown>) => Object.assign(new Error('boom'), fields);
 
@@ -34,12 +34,21 @@ describe(MailSendError.name, () => {
   });
 });
 
-describe('pooledUrl', () => {
-  it('adds pool settings without overriding those in SMTP_URL', () => {
-    const url = new URL(pooledUrl('smtp://user:p%40ss@mail.example:587?maxMessages=50', 7));
-    expect(url.searchParams.get('pool')).toBe('true');
-    expect(url.searchParams.get('maxConnections')).toBe('7');
-    expect(url.searchParams.get('maxMessages')).toBe('50');
-    expect(url.password).toBe('p%40ss');
+describe('smtpOptions', () => {
+  it('reads credentials, TLS settings and pool limits, letting SMTP_URL override the defaults', () => {
+    const options = smtpOptions('smtp://user:p%40ss@mail.example:2525?maxMessages=50&tls.rejectUnauthorized=false&requireTLS=true', 7);
+    expect(options).toMatchObject({
+      host: 'mail.example',
+      port: 2525,
+      secure: false,
+      auth: { user: 'user', pass: 'p@ss' },
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      maxConnections: 7,
+      maxMessages: 50,
+      connectionTimeout: 10_000,
+    });
+    expect(smtpOptions('smtps://mail.example', 3)).toMatchObject({ secure: true, port: 465, auth: null, maxConnections: 3 });
+    expect(smtpOptions('smtp://mail.example?maxConnections=20&name=mx.example', 3)).toMatchObject({ port: 587, maxConnections: 20, name: 'mx.example' });
   });
 });

@@ -1,6 +1,6 @@
 import type { SendMailOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { isRawMail, MailToSend, OutgoingMail } from './mail-transport';
+import { isRawMail, MailToSend, OutgoingMail, RawOutgoingMail } from './mail-transport';
 
 const HEADER_BREAKS = /[\r\n\0]/g;
 
@@ -43,4 +43,16 @@ export function composeRaw(mail: OutgoingMail): Promise<Buffer> {
   ).compile();
   node.keepBcc = false;
   return node.build();
+}
+
+const addressOf = (value: string) => {
+  const match = /<([^<>]+)>\s*$/.exec(value);
+  return (match ? match[1] : value).trim();
+};
+
+/** The message as bytes plus its SMTP envelope (sender and recipient addresses). */
+export async function toRawMail(mail: MailToSend): Promise<RawOutgoingMail> {
+  if (isRawMail(mail)) return mail;
+  const from = typeof mail.from === 'string' ? addressOf(mail.from) : mail.from.address;
+  return { raw: await composeRaw(mail), envelope: { from, to: [addressOf(mail.to)] }, messageId: mail.messageId, dkim: mail.dkim };
 }

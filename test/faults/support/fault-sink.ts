@@ -78,7 +78,7 @@ export class FaultSink {
   }
 
   private createServer(): SMTPServer {
-    return new SMTPServer({
+    const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
@@ -131,6 +131,9 @@ export class FaultSink {
         });
       },
     });
+    // A client that dies mid-message (a killed worker) resets its connection; a server shrugs.
+    server.on('error', () => undefined);
+    return server;
   }
 }
 

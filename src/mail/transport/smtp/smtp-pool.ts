@@ -1,0 +1,127 @@
+import { SmtpConnection, SmtpTransaction, TransactionSource } from './smtp-connection';
+import { SmtpOptions } from './smtp-options';
+import { SmtpError } from './smtp-replies';
+
+interface IdleConnection {
+  connection: SmtpConnection;
+  hand: (transaction: SmtpTransaction | null) => void;
+}
+
+/**
+ * Up to `maxConnections` kept-open SMTP connections sharing one FIFO of messages. Connections
+ * open when messages wait and none is free, and close after `idleTimeout` without work. When a
+ * connection cannot be opened and no other one is open, every waiting message fails with that
+ * error at once (the server is unreachable; the caller retries later) instead of each one
+ * waiting for a connection of its own to fail.
+ */
+export class SmtpPool {
+  private readonly queue: SmtpTransaction[] = [];
+  private readonly idle: IdleConnection[] = [];
+  private readonly connections = new Set<SmtpConnection>();
+  /** Connections not yet open: they will take from the queue once they are. */
+  private opening = 0;
+  private closed = false;
+
+  constructor(private readonly options: SmtpOptions) {}
+
+  /** Resolves with the server's final answer (`250 2.0.0 Ok: queued as …`); rejects with SmtpError. */
+  send(from: string, to: string[], data: string | Buffer): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new SmtpError('The SMTP transport is closed', 'ECONNECTION'));
+      const transaction = { from, to, data, resolve, reject };
+      if (!this.handToIdle(transaction)) {
+        this.queue.push(transaction);
+        this.grow();
+      }
+    });
+  }
+
+  /** Lets idle connections say QUIT; messages still waiting fail. */
+  close(): void {
+    this.closed = true;
+    for (const waiting of this.idle.splice(0)) waiting.hand(null);
+    this.failQueue(new SmtpError('The SMTP transport is closed', 'ECONNECTION'));
+  }
+
+  private handToIdle(transaction: SmtpTransaction): boolean {
+    for (let waiting = this.idle.pop(); waiting; waiting = this.idle.pop()) {
+      if (waiting.connection.alive) {
+        waiting.hand(transaction);
+        return true;
+      }
+      waiting.hand(null);
+    }
+    return false;
+  }
+
+  /** Opens connections while messages wait for one (never more than are waiting). */
+  private grow(): void {
+    while (!this.closed && this.queue.length > this.opening && this.connections.size < this.options.maxConnections) {
+      this.open();
+    }
+  }
+
+  private open(): void {
+    const connection: SmtpConnection = new SmtpConnection(this.options, this.sourceFor(() => connection));
+    this.connections.add(connection);
+    this.opening++;
+    connection
+      .open()
+      .then(
+        () => {
+          this.opening--;
+          return connection.run();
+        },
+        (error: Error) => {
+          this.opening--;
+          connection.destroy(error);
+          this.connections.delete(connection);
+          // Others still opening would fail the same way, and each failure would open another.
+          if (this.connections.size === this.opening) this.failQueue(error);
+        },
+      )
+      .catch((error: Error) => connection.destroy(error))
+      .finally(() => {
+        this.connections.delete(connection);
+        this.grow();
+      });
+  }
+
+  private sourceFor(connection: () => SmtpConnection): TransactionSource {
+    return {
+      take: () => this.queue.shift() ?? null,
+      wait: () => {
+        const queued = this.queue.shift();
+        if (queued) return Promise.resolve(queued);
+        if (this.closed) return Promise.resolve(null);
+        return new Promise((resolve) => {
+          const entry: IdleConnection = {
+            connection: connection(),
+            hand: (transaction) => {
+              clearTimeout(timer);
+              resolve(transaction);
+            },
+          };
+          const timer = setTimeout(() => {
+            const at = this.idle.indexOf(entry);
+            if (at >= 0) this.idle.splice(at, 1);
+            resolve(null);
+          }, this.options.idleTimeout);
+          timer.unref();
+          this.idle.push(entry);
+        });
+      },
+      giveBack: (transaction) => {
+        if (this.closed) return transaction.reject(new SmtpError('The SMTP transport is closed', 'ECONNECTION'));
+        if (!this.handToIdle(transaction)) {
+          this.queue.unshift(transaction);
+          this.grow();
+        }
+      },
+    };
+  }
+
+  private failQueue(error: Error): void {
+    for (const transaction of this.queue.splice(0)) transaction.reject(error);
+  }
+}

@@ -1,0 +1,97 @@
+/** One SMTP reply: its code, its lines without the code, and all of it on one line for errors. */
+export interface SmtpReply {
+  code: number;
+  /** `250-a` / `250 b` → `['a', 'b']` (EHLO keywords are read from these). */
+  lines: string[];
+  /** `250 a b`. */
+  text: string;
+}
+
+/** An error shaped the way MailSendError.from() classifies it (nodemailer's conventions). */
+export class SmtpError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly responseCode?: number,
+    readonly response?: string,
+  ) {
+    super(message);
+    this.name = 'SmtpError';
+  }
+
+  static fromReply(reply: SmtpReply, what: string): SmtpError {
+    return new SmtpError(`${what}: ${reply.text}`, 'EENVELOPE', reply.code, reply.text);
+  }
+}
+
+interface Waiter {
+  resolve: (reply: SmtpReply) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Splits what the server writes into replies and hands them out in order. With PIPELINING
+ * the client has several commands outstanding, and the server answers them in the order
+ * they were sent (RFC 2920), so a FIFO of waiters is all the matching there is.
+ */
+export class SmtpReplies {
+  private buffer = '';
+  private lines: string[] = [];
+  private readonly ready: SmtpReply[] = [];
+  private readonly waiters: Waiter[] = [];
+  private failure: Error | null = null;
+  /** Replies owed for commands written so far. */
+  private owed = 0;
+  /** Called with a reply to no command (a server closing an idle connection says 421). */
+  onUnsolicited: (reply: SmtpReply) => void = () => undefined;
+
+  /** Replies still owed: 0 while the connection is idle. */
+  get pending(): number {
+    return this.owed;
+  }
+
+  /** Call for every command written (the greeting counts as one). */
+  expect(count = 1): void {
+    this.owed += count;
+  }
+
+  push(chunk: string): void {
+    this.buffer += chunk;
+    let at: number;
+    while ((at = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.charCodeAt(at - 1) === 13 ? this.buffer.slice(0, at - 1) : this.buffer.slice(0, at);
+      this.buffer = this.buffer.slice(at + 1);
+      this.lines.push(line);
+      // `250-…` continues a multi-line reply; `250 …` (or a bare `250`) ends it.
+      if (line.charCodeAt(3) !== 45 /* - */) this.complete();
+    }
+  }
+
+  /** The next reply, in the order commands were written. */
+  next(): Promise<SmtpReply> {
+    const reply = this.ready.shift();
+    if (reply) return Promise.resolve(reply);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Fails every outstanding and future wait: the connection is gone. */
+  fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  private complete(): void {
+    const code = Number(this.lines[0].slice(0, 3));
+    const lines = this.lines.map((line) => line.slice(4));
+    const text = `${this.lines[0].slice(0, 3)} ${lines.join(' ')}`.trim();
+    this.lines = [];
+    const reply: SmtpReply = { code: Number.isInteger(code) && code >= 200 && code < 600 ? code : 0, lines, text };
+    if (this.owed === 0) return this.onUnsolicited(reply);
+    this.owed--;
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve(reply);
+    else this.ready.push(reply);
+  }
+}
