@@ -1,9 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/config';
-import { ConsoleModule } from './console/console.module';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
@@ -11,25 +9,23 @@ import { QueueModule } from './queue/queue.module';
 import { SitesModule } from './sites/sites.module';
 import { TokensModule } from './tokens/tokens.module';
 import { MailModule } from './mail/mail.module';
-import { MailWorkerModule } from './mail/mail-worker.module';
-import { PublicModule } from './public/public.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { BouncesModule } from './bounces/bounces.module';
-import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module';
-import { SubscribersModule } from './subscribers/subscribers.module';
-import { BulletinsModule } from './bulletins/bulletins.module';
 import { DeliveryModule } from './delivery/delivery.module';
-import { DeliveryWorkerModule } from './delivery/delivery-worker.module';
 
-/** Feature modules: controllers, services and queue producers. Loaded in every role. */
-const FEATURE_MODULES: Type[] = [SitesModule, HealthModule, SubscribersModule, TokensModule, WebhooksModule, BouncesModule, MailModule, DeliveryModule, BulletinsModule, PublicModule, ConsoleModule];
-
-/** BullMQ processors. Loaded only where VESTNIK_ROLE is `worker` or `all`. */
-const WORKER_MODULES: Type[] = [WebhooksWorkerModule, MailWorkerModule, DeliveryWorkerModule];
+/** Services both roles use (the processors' dependencies, and the API's producers). Loaded in every role. */
+const CORE_MODULES: Type[] = [SitesModule, HealthModule, TokensModule, WebhooksModule, BouncesModule, MailModule, DeliveryModule];
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * The role's modules are imported lazily, so that a worker never loads the controllers, OpenAPI,
+   * Fastify plugins, the console or the public pages (README "Memory"),
+   * and an api process never loads the processors.
+   */
+  static async forRoot(config: AppConfig): Promise<DynamicModule> {
+    const http = config.role === 'worker' ? [] : (await import('./http.modules')).httpModules(config);
+    const workers = config.role === 'api' ? [] : (await import('./worker.modules')).WORKER_MODULES;
     return {
       module: AppModule,
       imports: [
@@ -55,12 +51,10 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: 'public', ttl: 60_000, limit: config.publicRateLimitPerMinute }],
-        }),
         QueueModule,
-        ...FEATURE_MODULES,
-        ...(config.role === 'api' ? [] : WORKER_MODULES),
+        ...CORE_MODULES,
+        ...http,
+        ...workers,
       ],
     };
   }

@@ -1,9 +1,8 @@
 import { NestFactory } from '@nestjs/core';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { INestApplicationContext } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { configureApp, createAdapter } from './app.setup';
 import { AppConfig } from './config/config';
 import { migrate } from './database/migrate';
 
@@ -20,6 +19,8 @@ export async function bootstrap(config: AppConfig): Promise<INestApplicationCont
     context.flushLogs();
     return context;
   }
+  // Fastify, its plugins and OpenAPI: loaded only by the roles that serve HTTP.
+  const { configureApp, createAdapter } = await import('./app.setup');
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(config), {
     bufferLogs: true,
   });

@@ -56,3 +56,10 @@ export function dkimColumns(
   if (dkim === null) return { dkimDomain: null, dkimSelector: null, dkimPrivateKey: null };
   return { dkimDomain: dkim.domain.toLowerCase(), dkimSelector: dkim.selector.toLowerCase(), dkimPrivateKey: dkim.privateKey.trim() + '\n' };
 }
+
+/** The signing options of a site for MailTransport; undefined when it does not sign. */
+export function siteDkimOptions(site: { dkimDomain: string | null; dkimSelector: string | null; dkimPrivateKey: string | null }) {
+  return site.dkimDomain && site.dkimSelector && site.dkimPrivateKey
+    ? { domainName: site.dkimDomain, keySelector: site.dkimSelector, privateKey: site.dkimPrivateKey }
+    : undefined;
+}

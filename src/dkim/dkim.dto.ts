@@ -58,10 +58,3 @@ export function mapDkim(site: { dkimDomain: string | null; dkimSelector: string 
     dnsRecord: key.value.dnsRecord,
   };
 }
-
-/** The signing options of a site for MailTransport; undefined when it does not sign. */
-export function siteDkimOptions(site: { dkimDomain: string | null; dkimSelector: string | null; dkimPrivateKey: string | null }) {
-  return site.dkimDomain && site.dkimSelector && site.dkimPrivateKey
-    ? { domainName: site.dkimDomain, keySelector: site.dkimSelector, privateKey: site.dkimPrivateKey }
-    : undefined;
-}

@@ -1,14 +1,10 @@
 import { Global, Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import { HealthController } from './health.controller';
 import { MetricsService } from './metrics.service';
-import { RedisHealthIndicator } from './redis.health';
 
+/** The Prometheus registry, in every role; HealthHttpModule serves it with the health check. */
 @Global()
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
-  controllers: [HealthController],
-  providers: [RedisHealthIndicator, MetricsService],
+  providers: [MetricsService],
   exports: [MetricsService],
 })
 export class HealthModule {}

@@ -5,38 +5,35 @@ import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Subscriber } from '../subscribers/subscriber.entity';
 import { DevMail } from './dev-mail.entity';
-import { DevMailboxController } from './dev-mailbox/dev-mailbox.controller';
-import { DevMailboxService } from './dev-mailbox/dev-mailbox.service';
 import { Message } from './message.entity';
 import { MessageHeadersService } from './message-headers.service';
 import { Template } from './template.entity';
-import { TemplatesController } from './templates/templates.controller';
 import { TemplatesService } from './templates/templates.service';
 import { TransactionalMailService } from './transactional-mail.service';
-import { DevMailboxTransport } from './transport/dev-mailbox.transport';
 import { MailTransport } from './transport/mail-transport';
 import { SmtpTransport } from './transport/smtp.transport';
 
 /**
  * Messages: templates, headers, the transport (SMTP from SMTP_URL, else the development mailbox)
- * and the transactional messages. Global: bulletins, bounces and webhooks use it too.
+ * and the transactional messages. Global: bulletins, bounces and webhooks use it too. Loaded in
+ * every role; the templates API and the development mailbox pages are MailHttpModule.
  */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([Template, Message, DevMail, Subscriber])],
-  controllers: [TemplatesController, DevMailboxController],
   providers: [
     TemplatesService,
     MessageHeadersService,
     TransactionalMailService,
-    DevMailboxService,
     {
       provide: MailTransport,
       inject: [APP_CONFIG, getRepositoryToken(DevMail)],
-      useFactory: (config: AppConfig, box: Repository<DevMail>): MailTransport =>
-        config.smtpUrl
-          ? new SmtpTransport(config.smtpUrl, config.sendConcurrency)
-          : new DevMailboxTransport(box),
+      useFactory: async (config: AppConfig, box: Repository<DevMail>): Promise<MailTransport> => {
+        if (config.smtpUrl) return new SmtpTransport(config.smtpUrl, config.sendConcurrency);
+        // Loaded only without SMTP_URL: the development mailbox parses what it stores (mailparser).
+        const { DevMailboxTransport } = await import('./transport/dev-mailbox.transport');
+        return new DevMailboxTransport(box);
+      },
     },
   ],
   exports: [TemplatesService, MessageHeadersService, TransactionalMailService, MailTransport],

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Site } from '../sites/site.entity';
-import { siteDkimOptions } from '../dkim/dkim.dto';
+// Not from dkim.dto: that file carries OpenAPI decorators, which a worker does not load.
+import { siteDkimOptions } from '../dkim/dkim-key';
 import { DkimOptions, MailAddress } from './transport/mail-transport';
 import { headerSafe } from './transport/mime';
 

@@ -5,15 +5,15 @@ import { Webhook } from './webhook.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEvent } from './webhook-event.entity';
 import { WebhookEventsService } from './webhook-events.service';
-import { WebhooksController } from './webhooks.controller';
-import { WebhooksService } from './webhooks.service';
 
-/** Global so that any feature can `emit()` events without importing this module. */
+/**
+ * Global so that any feature can `emit()` events without importing this module. Loaded in every
+ * role; the CRUD API is WebhooksHttpModule, the calls are made by WebhooksWorkerModule.
+ */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([Webhook, WebhookEvent, WebhookDelivery])],
-  controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookEventsService, AfterCommit],
+  providers: [WebhookEventsService, AfterCommit],
   exports: [WebhookEventsService, AfterCommit],
 })
 export class WebhooksModule {}
