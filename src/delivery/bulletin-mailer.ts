@@ -51,11 +51,17 @@ export class BulletinMailer {
 
   /** The bulletin with its site and renderer; null when it no longer exists. Cached briefly. */
   prepare(bulletinId: string): Promise<PreparedBulletin | null> {
+    const now = Date.now();
     const cached = this.prepared.get(bulletinId);
-    if (cached && Date.now() - cached.at < PREPARED_TTL_MS) return cached.value;
+    if (cached && now - cached.at < PREPARED_TTL_MS) return cached.value;
+    // An expired entry is never served again (it is re-read), so drop them all: otherwise a
+    // long-running worker keeps every bulletin it has sent, up to MAX_PREPARED of them, each
+    // with up to 1 MB of HTML and text and its compiled templates. Deleting before `set` also
+    // keeps the map in insertion-time order, so the eviction below removes the oldest.
+    for (const [id, entry] of this.prepared) if (now - entry.at >= PREPARED_TTL_MS) this.prepared.delete(id);
     const value = this.load(bulletinId);
     if (this.prepared.size >= MAX_PREPARED) this.prepared.delete(this.prepared.keys().next().value!);
-    this.prepared.set(bulletinId, { value, at: Date.now() });
+    this.prepared.set(bulletinId, { value, at: now });
     value.catch(() => this.prepared.delete(bulletinId));
     return value;
   }
