@@ -22,9 +22,13 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
   const recorded: DeliveryOutcome[] = [];
   const paused: string[] = [];
   const enqueued: { ids: string[]; delay: number }[] = [];
+  const batches: number[] = [];
   const ledger = {
     claim: async () => rows,
-    record: async (_id: string, outcomes: DeliveryOutcome[]) => void recorded.push(...outcomes),
+    record: async (_id: string, outcomes: DeliveryOutcome[]) => {
+      batches.push(outcomes.length);
+      recorded.push(...outcomes);
+    },
     pauseWithError: async (_id: string, error: string) => void paused.push(error),
     completeIfFinished: async () => false,
     touch: async () => undefined,
@@ -45,7 +49,7 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
   } as unknown as DeliveryQueueService;
   const metrics = { messagesSent: { inc: () => undefined }, messagesFailed: { inc: () => undefined } } as unknown as MetricsService;
   const service = new SendService(ledger, mailer, transport, queue, metrics, loadConfig({ SEND_ATTEMPTS: '3' }));
-  return { service, recorded, paused, enqueued };
+  return { service, recorded, paused, enqueued, batches };
 }
 
 const byId = (outcomes: DeliveryOutcome[]) => Object.fromEntries(outcomes.map((o) => [o.id, o]));
@@ -68,6 +72,14 @@ describe(SendService.name, () => {
     expect(o['3']).toMatchObject({ status: 'failed', error: '550 no such user' });
     expect(o['4']).toMatchObject({ status: 'failed', error: '450 busy' });
     expect(enqueued).toEqual([{ ids: ['2'], delay: o['2'].retryDelayMs }]);
+  });
+
+  it('writes outcomes to the ledger 20 at a time while the chunk is still sending', async () => {
+    const rows = Array.from({ length: 45 }, (_, i) => claimed(String(i + 1)));
+    const { service, recorded, batches } = setup(rows, () => null);
+    await service.processChunk('b', rows.map((d) => d.id));
+    expect(batches).toEqual([20, 20, 5]);
+    expect(new Set(recorded.map((o) => o.id)).size).toBe(45);
   });
 
   // Four messages of a chunk are on their way at once; the rest start only as those finish.
@@ -96,6 +108,18 @@ describe(SendService.name, () => {
     expect(o['1']).toMatchObject({ status: 'queued', refundAttempt: false });
     for (const id of ['2', '3', '4', '5', '8']) expect(o[id]).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: o['1'].retryDelayMs });
     expect(enqueued).toEqual([{ ids: eight().map((d) => d.id), delay: o['1'].retryDelayMs }]);
+  });
+
+  it('a 421 after the chunk found the server unreachable waits with the rest instead of throttling the queue', async () => {
+    let calls = 0;
+    const { service, recorded } = setup(eight(), () =>
+      ++calls === 1 ? new MailSendError('temporary', 'Connection closed', null) : new MailSendError('temporary', '421 closing', 421),
+    );
+    const result = await service.processChunk('b', eight().map((d) => d.id));
+    expect(result.throttleMs).toBeNull();
+    const o = byId(recorded);
+    expect(o['1']).toMatchObject({ status: 'queued', refundAttempt: false });
+    for (const id of ['2', '3', '4', '8']) expect(o[id]).toMatchObject({ status: 'queued', refundAttempt: true, retryDelayMs: o['1'].retryDelayMs });
   });
 
   it('on an authentication failure pauses the bulletin and gives every claim back', async () => {

@@ -20,6 +20,8 @@ const THROTTLE_CODES = new Set([421, 451]);
  * to write the next envelope with the current body (SEND_CONCURRENCY chunks run at once).
  */
 const MESSAGES_IN_FLIGHT_PER_CHUNK = 4;
+/** Outcomes are written this many at a time while a chunk is still sending (see OutcomeRecorder). */
+const RECORD_EVERY = 20;
 
 export interface ChunkResult {
   claimed: number;
@@ -36,8 +38,8 @@ export function retryDelay(attempts: number, random = Math.random): number {
 
 /**
  * Sends one chunk of a bulletin's deliveries: claim (one statement), render and send each over
- * the pooled transport (a few at a time), record every outcome (one statement), then check for
- * completion.
+ * the pooled transport (a few at a time), record the outcomes (one statement per 20), then check
+ * for completion.
  *
  * - temporary (4xx, connection): back to queued with backoff until SEND_ATTEMPTS, then failed;
  *   when the server cannot be reached at all, the rest of the chunk waits with the first one;
@@ -90,13 +92,16 @@ export class SendService {
   private async sendClaimed(bulletinId: string, prepared: PreparedBulletin, claimed: ClaimedDelivery[]): Promise<ChunkResult> {
     const state: ChunkState = { stopped: null, throttleMs: null, rejected: [] };
     const outcomes: DeliveryOutcome[] = new Array<DeliveryOutcome>(claimed.length);
+    const recorder = new OutcomeRecorder((batch) => this.ledger.record(bulletinId, batch));
     let next = 0;
     const lane = async () => {
-      for (let i = next++; i < claimed.length; i = next++) outcomes[i] = await this.sendOne(prepared, claimed[i], state);
+      for (let i = next++; i < claimed.length; i = next++) {
+        outcomes[i] = await this.sendOne(prepared, claimed[i], state);
+        recorder.add(outcomes[i]);
+      }
     };
     await Promise.all(Array.from({ length: Math.min(MESSAGES_IN_FLIGHT_PER_CHUNK, claimed.length) }, lane));
-
-    await this.ledger.record(bulletinId, outcomes);
+    await recorder.flush();
     for (const { subscriberId, response } of state.rejected) {
       await this.bounces?.recordSmtpRejection({ siteId: prepared.site.id, subscriberId, bulletinId, response });
     }
@@ -113,9 +118,12 @@ export class SendService {
     } catch (caught) {
       const error = MailSendError.from(caught);
       const reason = stopReason(error);
-      // Messages that were already on their way when the chunk stopped share its fate.
+      // Messages already on their way when the chunk stopped share its fate; only an
+      // authentication failure outranks an earlier stop (it must pause the bulletin).
       const stopped = state.stopped as Stop | null; // set by another lane meanwhile
-      if (stopped && reason === stopped.reason) return giveBack(delivery, error.message, stopped.retryDelayMs ?? 0);
+      if (stopped && reason && (reason === stopped.reason || reason !== 'auth')) {
+        return giveBack(delivery, error.message, stopped.retryDelayMs ?? 0);
+      }
       if (reason === 'auth' || reason === 'throttle') {
         state.stopped = { reason, error };
         if (reason === 'throttle') state.throttleMs = THROTTLE_MS;
@@ -156,6 +164,38 @@ export class SendService {
       this.logger.warn({ bulletinId, error: stopped.error.message }, 'SMTP server asks to slow down');
     }
     await this.ledger.completeIfFinished(bulletinId);
+  }
+}
+
+/**
+ * Writes outcomes to the ledger every RECORD_EVERY messages (one statement each, in order)
+ * while the chunk goes on sending, so a worker killed mid-chunk re-sends at most those few,
+ * not the whole chunk.
+ */
+class OutcomeRecorder {
+  private pending: DeliveryOutcome[] = [];
+  private written: Promise<void> = Promise.resolve();
+
+  constructor(private readonly write: (batch: DeliveryOutcome[]) => Promise<void>) {}
+
+  add(outcome: DeliveryOutcome): void {
+    this.pending.push(outcome);
+    if (this.pending.length >= RECORD_EVERY) this.writePending();
+  }
+
+  /** Everything added so far is in the ledger; rejects if any write failed. */
+  async flush(): Promise<void> {
+    this.writePending();
+    await this.written;
+  }
+
+  private writePending(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.written = this.written.then(() => this.write(batch));
+    // Seen by flush(); without a handler meanwhile Node would count it as unhandled.
+    this.written.catch(() => undefined);
   }
 }
 

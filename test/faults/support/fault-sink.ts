@@ -98,6 +98,8 @@ export class FaultSink {
         callback(smtpError(verdict.code, verdict.message));
       },
       onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback) => {
+        // Taken when DATA begins: a message still arriving when stop() told the client 421 is not kept.
+        const generation = this.generation;
         const chunks: Buffer[] = [];
         let size = 0;
         stream.on('data', (chunk: Buffer) => {
@@ -108,7 +110,6 @@ export class FaultSink {
           this.inFlight++;
           const rcpt = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
           const verdict = this.behaviour(rcpt, this.answered++);
-          const generation = this.generation;
           void sleep(this.delayMs).then(() => {
             this.inFlight--;
             if (generation !== this.generation) return callback(smtpError(421, '4.3.2 Service shutting down'));
