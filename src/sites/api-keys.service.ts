@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { IsNull, Repository } from 'typeorm';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import { poolQuery } from '../database/pool-query';
 import { notFound } from '../common/app-exception';
 import { Principal } from '../common/auth/auth.types';
 import { APP_CONFIG } from '../config/config.module';
@@ -23,6 +24,7 @@ const SITE_PREFIX = 'site_';
 const KEY_AND_SITE_SQL = `SELECT ${KEY_COLUMNS}, ${siteSelect('s', SITE_PREFIX)}
   FROM api_keys k LEFT JOIN sites s ON s.id = k.site_id AND s.slug = $2
   WHERE k.prefix = $1 AND k.revoked_at IS NULL`;
+const SITE_SQL = `SELECT ${siteSelect('s', '')} FROM sites s WHERE s.slug = $1`;
 
 export interface KeyAndSite {
   principal: Principal;
@@ -35,6 +37,7 @@ export class ApiKeysService {
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.adminHash = config.adminApiKey ? sha256(config.adminApiKey) : null;
@@ -57,18 +60,17 @@ export class ApiKeysService {
     if (this.adminHash && timingSafeEqual(hash, this.adminHash)) {
       const principal: Principal = { kind: 'admin', keyId: null };
       if (slug === undefined) return { principal };
-      const rows: Record<string, unknown>[] = await this.keys.query(
-        `SELECT ${siteSelect('s', '')} FROM sites s WHERE s.slug = $1`,
-        [slug],
-      );
+      const rows = await poolQuery<object>(this.db, SITE_SQL, [slug], 'vestnik_site_by_slug');
       return { principal, site: rows.length ? rowToSite(rows[0]) : null };
     }
     if (!key.startsWith(KEY_PREFIX)) return null;
     const prefix = key.slice(0, KEY_PREFIX.length + LOOKUP_LENGTH);
-    const rows: (Record<string, unknown> & { key_id: string; key_site_id: string; key_role: KeyRole; key_hash: string })[] =
-      slug === undefined
-        ? await this.keys.query(KEY_SQL, [prefix])
-        : await this.keys.query(KEY_AND_SITE_SQL, [prefix, slug]);
+    const rows = await poolQuery<{ key_id: string; key_site_id: string; key_role: KeyRole; key_hash: string }>(
+      this.db,
+      slug === undefined ? KEY_SQL : KEY_AND_SITE_SQL,
+      slug === undefined ? [prefix] : [prefix, slug],
+      slug === undefined ? 'vestnik_key' : 'vestnik_key_site',
+    );
     const row = rows[0];
     if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), hash)) return null;
     const principal: Principal = { kind: 'site', keyId: row.key_id, siteId: row.key_site_id, role: row.key_role };

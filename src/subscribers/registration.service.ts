@@ -5,13 +5,14 @@ import type { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { badRequest, conflict } from '../common/app-exception';
 import { Principal } from '../common/auth/auth.types';
+import { poolQuery } from '../database/pool-query';
 import { JobName, QueueName } from '../queue/queue.constants';
 import { Site } from '../sites/site.entity';
 import { RegisterSubscriberDto } from './dto/subscriber.dto';
 import { checkEmail } from './email-address';
 import { addOrFail } from './queue-guard';
 import { Subscriber } from './subscriber.entity';
-import { rowToSubscriber, SubscriberRow } from './subscriber-row';
+import { rowToSubscriber, SUBSCRIBER_COLUMNS, SubscriberRow } from './subscriber-row';
 import { SuppressionHasher } from './suppression-hasher';
 import { outboxCte, WebhookEventsService } from '../webhooks/webhook-events.service';
 
@@ -61,7 +62,7 @@ const REGISTER_SQL = `
       confirm_sent_at = EXCLUDED.confirm_sent_at,
       updated_at = now()
     WHERE subscribers.status = 'unsubscribed'
-    RETURNING *, (xmax = 0) AS inserted
+    RETURNING ${SUBSCRIBER_COLUMNS}, (xmax = 0) AS inserted
   ), sup AS (
     DELETE FROM suppressions
      WHERE site_id = $1::uuid AND email_hash = ANY($10::text[]) AND EXISTS (SELECT 1 FROM ups)
@@ -158,7 +159,7 @@ export class RegistrationService {
     if (!checked.ok) throw badRequest('invalid_email', checked.reason, { fields: ['email'] });
     const written =
       site.confirmation === 'none'
-        ? await this.write(this.db.manager, site, principal, dto, checked.value)
+        ? await this.write(null, site, principal, dto, checked.value)
         : await this.db.transaction(async (m) => {
             const result = await this.write(m, site, principal, dto, checked.value);
             await this.enqueue(site, result.row, result.outcome, result.eventId);
@@ -170,8 +171,9 @@ export class RegistrationService {
     return { subscriber: rowToSubscriber(row), outcome, created: outcome === 'created' };
   }
 
+  /** `m`: the transaction; null runs each statement on its own (they are self-contained). */
   private async write(
-    m: EntityManager,
+    m: EntityManager | null,
     site: Site,
     principal: Principal,
     dto: RegisterSubscriberDto,
@@ -181,7 +183,9 @@ export class RegistrationService {
     const pending = site.confirmation === 'double_opt_in';
     const version = dto.consent?.policyVersion ?? undefined;
     const consent = [dto.consent?.ip ?? null, dto.consent?.userAgent ?? null, dto.consent?.source ?? null];
-    const [result]: RegisterRow[] = await m.query(REGISTER_SQL, [
+    const query = <T>(sql: string, params: unknown[], name?: string): Promise<T[]> =>
+      m ? m.query(sql, params) : poolQuery<T>(this.db, sql, params, name);
+    const registerParams = [
       site.id,
       email,
       normalized,
@@ -195,7 +199,8 @@ export class RegistrationService {
       ...consent,
       principal.keyId,
       site.confirmation,
-    ]);
+    ];
+    const [result] = await query<RegisterRow>(REGISTER_SQL, registerParams, 'vestnik_register');
     if (version !== undefined && !result.policy_found) {
       throw badRequest('unknown_policy_version', `Policy version "${version}" is not known for this site`);
     }
@@ -208,14 +213,14 @@ export class RegistrationService {
         webhookDeliveries: webhook_deliveries,
       };
     }
-    const [row, outcome] = await this.existing(m, site, principal, normalized, consent, result);
+    const [row, outcome] = await this.existing(query, site, principal, normalized, consent, result);
     const { event_id, ...rest } = row;
     return { row: rest, outcome, eventId: event_id, webhookDeliveries: [] };
   }
 
   /** An existing row that is not unsubscribed: a pending one may get its confirm message again. */
   private async existing(
-    m: EntityManager,
+    query: <T>(sql: string, params: unknown[]) => Promise<T[]>,
     site: Site,
     principal: Principal,
     normalized: string,
@@ -223,14 +228,14 @@ export class RegistrationService {
     policy: Pick<RegisterRow, 'policy_version' | 'policy_sha256'>,
   ): Promise<[SubscriberRow & { event_id: string }, RegistrationOutcome]> {
     const event = [...consent, policy.policy_version, policy.policy_sha256, principal.keyId, site.confirmation];
-    const resent: (SubscriberRow & { event_id: string })[] = await m.query(RESEND_SQL, [
+    const resent = await query<SubscriberRow & { event_id: string }>(RESEND_SQL, [
       site.id,
       normalized,
       CONFIRM_RESEND_INTERVAL,
       ...event,
     ]);
     if (resent.length) return [resent[0], 'confirm_resent'];
-    const rows: (SubscriberRow & { event_id: string })[] = await m.query(EXISTING_SQL, [
+    const rows = await query<SubscriberRow & { event_id: string }>(EXISTING_SQL, [
       site.id,
       normalized,
       ...event,

@@ -18,6 +18,15 @@ export interface SubscriberRow {
   confirm_sent_at: Date | null;
 }
 
+/**
+ * The columns of SubscriberRow, for `RETURNING` lists of named (prepared) statements: an explicit
+ * list keeps a statement's result type fixed when a later migration adds a column, where
+ * `RETURNING *` would fail with "cached plan must not change result type".
+ */
+export const SUBSCRIBER_COLUMNS =
+  'id, site_id, email, email_normalized, name, locale, attributes, status, created_at, updated_at, ' +
+  'confirmed_at, unsubscribed_at, erased_at, confirm_sent_at';
+
 /** Raw SQL bypasses TypeORM's column mapping, so rows are turned into entities here, in one place. */
 export function rowToSubscriber(row: SubscriberRow): Subscriber {
   return Object.assign(new Subscriber(), {

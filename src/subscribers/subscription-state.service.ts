@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { poolQuery } from '../database/pool-query';
 import { outboxCte, WebhookEventsService } from '../webhooks/webhook-events.service';
 import { EventChannel } from './subscriber-event.entity';
 import { Subscriber } from './subscriber.entity';
-import { rowToSubscriber, SubscriberRow } from './subscriber-row';
+import { rowToSubscriber, SUBSCRIBER_COLUMNS, SubscriberRow } from './subscriber-row';
 import { Site } from '../sites/site.entity';
 import { rowToSite, siteSelect } from '../sites/site-row';
 
@@ -102,11 +103,12 @@ export class SubscriptionStateService {
     meta: UnsubscribeMeta,
     withSite: boolean,
   ): Promise<StateChange & { site: Site | null }> {
-    const rows: (SubscriberRow & { webhook_deliveries: string[] })[] = await this.db.query(
+    const rows = await poolQuery<SubscriberRow & { webhook_deliveries: string[] }>(
+      this.db,
       `WITH upd AS (
          UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
           WHERE id = $1 AND site_id = $2 AND status <> 'unsubscribed' AND erased_at IS NULL
-          RETURNING *
+          RETURNING ${SUBSCRIBER_COLUMNS}
        ), ev AS (
          INSERT INTO subscriber_events (site_id, subscriber_id, type, channel, ip, user_agent, source, api_key_id, bulletin_id)
          SELECT site_id, id, 'unsubscribed', $3, $4, $5, $6, $7, $8 FROM upd
@@ -126,6 +128,7 @@ export class SubscriptionStateService {
         meta.apiKeyId ?? null,
         meta.bulletinId ?? null,
       ],
+      withSite ? 'vestnik_unsubscribe_site' : 'vestnik_unsubscribe',
     );
     if (rows.length) await this.webhooks.enqueue(rows[0].webhook_deliveries);
     if (rows.length) {
@@ -134,7 +137,8 @@ export class SubscriptionStateService {
     }
     if (!withSite) return { subscriber: await this.current(siteId, subscriberId), changed: false, site: null };
     // Already unsubscribed (or erased, or not there): the current row and its site, one statement.
-    const current: SubscriberRow[] = await this.db.query(
+    const current = await poolQuery<SubscriberRow>(
+      this.db,
       `WITH upd AS (SELECT * FROM subscribers WHERE id = $1 AND site_id = $2 AND erased_at IS NULL)
        SELECT upd.*${WITH_SITE}`,
       [subscriberId, siteId],
