@@ -7,6 +7,7 @@ import { ConsoleModule } from './console/console.module';
 import { HealthHttpModule } from './health/health-http.module';
 import { MailHttpModule } from './mail/mail-http.module';
 import { PublicModule } from './public/public.module';
+import { SlidingWindowThrottlerStorage } from './public/throttler-storage';
 import { SitesHttpModule } from './sites/sites-http.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 import { WebhooksHttpModule } from './webhooks/webhooks-http.module';
@@ -20,6 +21,8 @@ export function httpModules(config: AppConfig): (Type | DynamicModule)[] {
   return [
     ThrottlerModule.forRoot({
       throttlers: [{ name: 'public', ttl: 60_000, limit: config.publicRateLimitPerMinute }],
+      // The package's in-memory storage, in O(1) per request (src/public/throttler-storage.ts).
+      storage: new SlidingWindowThrottlerStorage(),
     }),
     SitesHttpModule,
     HealthHttpModule,
