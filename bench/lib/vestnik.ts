@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,6 +66,8 @@ export interface LaunchOptions {
   extraEnv?: Record<string, string>;
   /** Write a V8 CPU profile (`--cpu-prof`) into this directory on exit. */
   cpuProfDir?: string;
+  /** Node/V8 flags instead of the product's (`npm start`'s, see productNodeFlags); experiments only. */
+  nodeFlags?: string[];
   label?: string;
 }
 
@@ -77,6 +79,17 @@ export function profileEveryProcess(dir: string): void {
 
 export const LOG_DIR = join(tmpdir(), 'vestnik-bench-logs');
 
+/**
+ * The node flags of `npm start` (package.json `scripts.start`: `node [flags] dist/main.js`, the
+ * same command line as the Dockerfile's CMD), so the bench measures Vestnik as it is started.
+ */
+export function productNodeFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')).scripts.start;
+  const match = /^node((?:\s+-\S+)*)\s+dist\/main\.js$/.exec(start.trim());
+  if (!match) throw new Error(`package.json scripts.start is not "node [flags] dist/main.js": ${start}`);
+  return match[1].split(/\s+/).filter(Boolean);
+}
+
 /** Starts one Vestnik process in production mode and waits until it serves (api) or consumes (worker). */
 export async function launchVestnik(options: LaunchOptions): Promise<VestnikProcess> {
   const dir = await buildVestnik();
@@ -87,9 +100,10 @@ export async function launchVestnik(options: LaunchOptions): Promise<VestnikProc
   const logFile = join(LOG_DIR, `${options.label ?? 'vestnik'}-${options.role}-${options.env.redisPrefix}.log`);
   const logFd = openSync(logFile, 'a');
   const profDir = options.cpuProfDir ?? profileAll;
-  const nodeArgs = profDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${options.label ?? 'vestnik'}-${options.role}-${options.env.redisPrefix}.cpuprofile`]
-    : [];
+  const nodeArgs = [...(options.nodeFlags ?? productNodeFlags())];
+  if (profDir) {
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${options.label ?? 'vestnik'}-${options.role}-${options.env.redisPrefix}.cpuprofile`);
+  }
   const child = spawn(process.execPath, [...nodeArgs, join(dir, 'main.js')], {
     cwd: ROOT_DIR,
     stdio: ['ignore', logFd, 'pipe'],

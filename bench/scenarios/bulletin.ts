@@ -31,6 +31,8 @@ export interface BulletinOptions {
   /** Stop after fan-out (the BullMQ send queue is paused) and time only that. */
   fanoutOnly?: boolean;
   extraEnv?: Record<string, string>;
+  /** Node/V8 flags for both processes instead of the product's (bench/experiments/node-flags.ts). */
+  nodeFlags?: string[];
   log?: (line: string) => void;
 }
 
@@ -44,7 +46,7 @@ export async function runBulletin(options: BulletinOptions): Promise<BulletinRes
   const env = await createBenchEnv();
   const processes: VestnikProcess[] = [];
   try {
-    const apiProcess = await launchVestnik({ role: 'api', env, smtpUrl: options.sink.url, label: 'bulletin', extraEnv: options.extraEnv });
+    const apiProcess = await launchVestnik({ role: 'api', env, smtpUrl: options.sink.url, label: 'bulletin', extraEnv: options.extraEnv, nodeFlags: options.nodeFlags });
     processes.push(apiProcess);
     const worker = await launchVestnik({
       role: 'worker',
@@ -53,6 +55,7 @@ export async function runBulletin(options: BulletinOptions): Promise<BulletinRes
       label: 'bulletin',
       cpuProfDir: options.cpuProfDir,
       extraEnv: options.extraEnv,
+      nodeFlags: options.nodeFlags,
     });
     processes.push(worker);
     const site = await createSite(apiProcess.url, 'none');
