@@ -2,10 +2,10 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { badRequest, conflict } from '../common/app-exception';
 import { Principal } from '../common/auth/auth.types';
-import { poolQuery } from '../database/pool-query';
+import { poolQuery, poolTransaction, TxQuery } from '../database/pool-query';
 import { JobName, QueueName } from '../queue/queue.constants';
 import { Site } from '../sites/site.entity';
 import { RegisterSubscriberDto } from './dto/subscriber.dto';
@@ -159,9 +159,9 @@ export class RegistrationService {
     if (!checked.ok) throw badRequest('invalid_email', checked.reason, { fields: ['email'] });
     const written =
       site.confirmation === 'none'
-        ? await this.write(null, site, principal, dto, checked.value)
-        : await this.db.transaction(async (m) => {
-            const result = await this.write(m, site, principal, dto, checked.value);
+        ? await this.write(this.poolQuery, site, principal, dto, checked.value)
+        : await poolTransaction(this.db, async (query) => {
+            const result = await this.write(query, site, principal, dto, checked.value);
             await this.enqueue(site, result.row, result.outcome, result.eventId);
             return result;
           });
@@ -171,9 +171,11 @@ export class RegistrationService {
     return { subscriber: rowToSubscriber(row), outcome, created: outcome === 'created' };
   }
 
-  /** `m`: the transaction; null runs each statement on its own (they are self-contained). */
+  /** Each statement on its own (they are self-contained), or inside the caller's transaction. */
+  private readonly poolQuery: TxQuery = (sql, params, name) => poolQuery(this.db, sql, params, name);
+
   private async write(
-    m: EntityManager | null,
+    query: TxQuery,
     site: Site,
     principal: Principal,
     dto: RegisterSubscriberDto,
@@ -183,8 +185,6 @@ export class RegistrationService {
     const pending = site.confirmation === 'double_opt_in';
     const version = dto.consent?.policyVersion ?? undefined;
     const consent = [dto.consent?.ip ?? null, dto.consent?.userAgent ?? null, dto.consent?.source ?? null];
-    const query = <T>(sql: string, params: unknown[], name?: string): Promise<T[]> =>
-      m ? m.query(sql, params) : poolQuery<T>(this.db, sql, params, name);
     const registerParams = [
       site.id,
       email,
@@ -220,7 +220,7 @@ export class RegistrationService {
 
   /** An existing row that is not unsubscribed: a pending one may get its confirm message again. */
   private async existing(
-    query: <T>(sql: string, params: unknown[]) => Promise<T[]>,
+    query: TxQuery,
     site: Site,
     principal: Principal,
     normalized: string,
