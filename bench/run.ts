@@ -108,6 +108,20 @@ async function send(sink: Sink): Promise<Row[]> {
       pass: v.totalPeakRssMb <= 200,
     },
   );
+  try {
+    const single = await runBulletin({ recipients, sink, log, singleProcess: true });
+    const singleOk = single.ledger.sent === recipients && single.sinkDelivered === recipients;
+    rows.push({
+      scenario: `same bulletin, one \`VESTNIK_ROLE=all\` process: msg/s vs (a), peak RSS`,
+      vestnik: `${fmt(single.perSecond)} msg/s, ${fmt(single.totalPeakRssMb)} MB${singleOk ? '' : ' (ledger mismatch)'}`,
+      baseline: `${fmt(a.perSecond)} msg/s`,
+      ratio: single.perSecond / a.perSecond,
+      target: '≤ 200 MB',
+      pass: singleOk && single.totalPeakRssMb <= 200,
+    });
+  } catch (error) {
+    rows.push(failed('same bulletin, one `all` process', error, '≤ 200 MB'));
+  }
   if (mode === 'full') {
     try {
       const small = await runBulletin({ recipients: 100_000, sink, log });

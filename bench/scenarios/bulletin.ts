@@ -31,6 +31,8 @@ export interface BulletinOptions {
   /** Stop after fan-out (the BullMQ send queue is paused) and time only that. */
   fanoutOnly?: boolean;
   extraEnv?: Record<string, string>;
+  /** One `VESTNIK_ROLE=all` process (the single-machine deployment) instead of api + worker. */
+  singleProcess?: boolean;
   /** Node/V8 flags for both processes instead of the product's (bench/experiments/node-flags.ts). */
   nodeFlags?: string[];
   log?: (line: string) => void;
@@ -39,25 +41,18 @@ export interface BulletinOptions {
 /**
  * One bulletin to `recipients` seeded subscribers, from `POST …/send` until every delivery is
  * `sent` (the bulletin's own `finished_at`), on a fresh database with one api and one worker
- * process. Verifies the ledger: every delivery `sent` with a Message-ID, and the sink's count.
+ * process (or one `all` process). Verifies the ledger: every delivery `sent` with a Message-ID, and the sink's count.
  */
 export async function runBulletin(options: BulletinOptions): Promise<BulletinResult> {
   const log = options.log ?? (() => undefined);
   const env = await createBenchEnv();
   const processes: VestnikProcess[] = [];
   try {
-    const apiProcess = await launchVestnik({ role: 'api', env, smtpUrl: options.sink.url, label: 'bulletin', extraEnv: options.extraEnv, nodeFlags: options.nodeFlags });
+    const common = { env, smtpUrl: options.sink.url, label: 'bulletin', extraEnv: options.extraEnv, nodeFlags: options.nodeFlags };
+    const apiProcess = await launchVestnik({ ...common, role: options.singleProcess ? 'all' : 'api' });
     processes.push(apiProcess);
-    const worker = await launchVestnik({
-      role: 'worker',
-      env,
-      smtpUrl: options.sink.url,
-      label: 'bulletin',
-      cpuProfDir: options.cpuProfDir,
-      extraEnv: options.extraEnv,
-      nodeFlags: options.nodeFlags,
-    });
-    processes.push(worker);
+    const worker = options.singleProcess ? apiProcess : await launchVestnik({ ...common, role: 'worker', cpuProfDir: options.cpuProfDir });
+    if (worker !== apiProcess) processes.push(worker);
     const site = await createSite(apiProcess.url, 'none');
     await withClient(env.databaseUrl, (c) => seedSubscribers(c, site.id, options.recipients));
     log(`seeded ${options.recipients} subscribers`);
