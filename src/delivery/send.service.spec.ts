@@ -18,7 +18,7 @@ const claimed = (id: string, attempts = 1): ClaimedDelivery => ({
   attributes: {},
 });
 
-function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | null) {
+function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | null, recordFailures = 0) {
   const recorded: DeliveryOutcome[] = [];
   const paused: string[] = [];
   const enqueued: { ids: string[]; delay: number }[] = [];
@@ -26,6 +26,7 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
   const ledger = {
     claim: async () => rows,
     record: async (_id: string, outcomes: DeliveryOutcome[]) => {
+      if (recordFailures-- > 0) throw new Error('connection terminated');
       batches.push(outcomes.length);
       recorded.push(...outcomes);
     },
@@ -80,6 +81,14 @@ describe(SendService.name, () => {
     await service.processChunk('b', rows.map((d) => d.id));
     expect(batches).toEqual([20, 20, 5]);
     expect(new Set(recorded.map((o) => o.id)).size).toBe(45);
+  });
+
+  it('writes again at the end what a failed ledger write left out, so nothing stays unrecorded', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => claimed(String(i + 1)));
+    const { service, recorded, batches } = setup(rows, () => null, 1);
+    await service.processChunk('b', rows.map((d) => d.id));
+    expect(batches).toEqual([20, 20, 20]);
+    expect(new Set(recorded.map((o) => o.id)).size).toBe(60);
   });
 
   // Four messages of a chunk are on their way at once; the rest start only as those finish.

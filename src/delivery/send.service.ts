@@ -174,6 +174,8 @@ export class SendService {
  */
 class OutcomeRecorder {
   private pending: DeliveryOutcome[] = [];
+  /** Batches whose write failed (PostgreSQL briefly away): written again by flush(). */
+  private unwritten: DeliveryOutcome[] = [];
   private written: Promise<void> = Promise.resolve();
 
   constructor(private readonly write: (batch: DeliveryOutcome[]) => Promise<void>) {}
@@ -183,19 +185,22 @@ class OutcomeRecorder {
     if (this.pending.length >= RECORD_EVERY) this.writePending();
   }
 
-  /** Everything added so far is in the ledger; rejects if any write failed. */
+  /** Everything added so far is in the ledger, or this rejects (the job then fails and is retried). */
   async flush(): Promise<void> {
     this.writePending();
     await this.written;
+    if (this.unwritten.length > 0) await this.write(this.unwritten.splice(0));
   }
 
   private writePending(): void {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    this.written = this.written.then(() => this.write(batch));
-    // Seen by flush(); without a handler meanwhile Node would count it as unhandled.
-    this.written.catch(() => undefined);
+    this.written = this.written.then(() =>
+      this.write(batch).catch(() => {
+        this.unwritten.push(...batch);
+      }),
+    );
   }
 }
 

@@ -112,6 +112,38 @@ describe(SmtpTransport.name, () => {
     }
   });
 
+  it('lives with a server that allows fewer connections than the pool wants, without a reconnect storm', async () => {
+    const sink = await server({ maxClients: 1 });
+    const transport = new SmtpTransport(`smtp://127.0.0.1:${sink.port}?ignoreTLS=true`, 3);
+    try {
+      const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, n) => transport.send(mail(n))));
+      expect(outcomes.filter((o) => o.status === 'fulfilled').length).toBe(40);
+      expect(sink.received).toHaveLength(40);
+      expect(sink.connections()).toBeLessThan(10);
+    } finally {
+      await transport.close();
+      await sink.close();
+    }
+  });
+
+  it('reports a 421 to a pipelined MAIL FROM as 421 (slow down), not as a lost connection', async () => {
+    let refuse = true;
+    const sink = await server({
+      onMailFrom: (_address, _session, callback) =>
+        refuse ? callback(Object.assign(new Error('4.7.0 Too many messages, try later'), { responseCode: 421 })) : callback(),
+    });
+    const transport = new SmtpTransport(`smtp://127.0.0.1:${sink.port}?ignoreTLS=true`, 1);
+    try {
+      await expect(transport.send(mail(1))).rejects.toMatchObject({ kind: 'temporary', responseCode: 421 });
+      refuse = false;
+      await transport.send(mail(2));
+      expect(sink.received.map((r) => r.to[0])).toEqual(['reader2@example.test']);
+    } finally {
+      await transport.close();
+      await sink.close();
+    }
+  });
+
   it('classifies 4xx and 5xx answers to the message, and 535 at login', async () => {
     const sink = await new SmtpSink().start();
     const transport = new SmtpTransport(sink.url.replace('smtp://', 'smtp://user:secret@'), 2);

@@ -11,7 +11,12 @@ export interface SmtpTransaction {
   data: string | Buffer;
   resolve: (response: string) => void;
   reject: (error: Error) => void;
+  /** Times a dying connection handed it back before its body went out (bounded by MAX_RETURNS). */
+  returned?: number;
 }
+
+/** A message whose connection died before it began is tried on another one, this many times. */
+const MAX_RETURNS = 2;
 
 /** Where a connection gets its work: the pool's queue. */
 export interface TransactionSource {
@@ -57,7 +62,8 @@ export class SmtpConnection {
     this.bind(this.socket);
     this.replies.expect();
     const greeting = await this.withTimeout(this.replies.next(), this.options.greetingTimeout, 'Greeting never received');
-    if (greeting.code !== 220) throw new SmtpError(`Bad greeting: ${greeting.text}`, 'EPROTOCOL', greeting.code, greeting.text);
+    // A refusal at the greeting or EHLO concerns the connection, not any message: temporary.
+    if (greeting.code !== 220) throw new SmtpError(`Server refused the connection: ${greeting.text}`, 'ECONNECTION');
     await this.hello();
     if (!this.options.secure && !this.options.ignoreTLS && this.has('STARTTLS')) await this.startTls();
     else if (!this.options.secure && this.options.requireTLS) throw new SmtpError('STARTTLS is required but the server does not offer it', 'ETLS');
@@ -99,14 +105,21 @@ export class SmtpConnection {
    */
   private async transact(tx: SmtpTransaction): Promise<SmtpTransaction | null> {
     let next: SmtpTransaction | null = null;
+    let bodyWritten = false;
+    let refusal: SmtpReply | null = null;
+    const read = async (line: string) => {
+      const reply = await this.command(line, !this.pipelining);
+      if (!ok(reply) && reply.code !== 354) refusal ??= reply;
+      return reply;
+    };
     try {
-      const mail = await this.command(`MAIL FROM:<${tx.from}>`, !this.pipelining);
+      const mail = await read(`MAIL FROM:<${tx.from}>`);
       const rcpts: SmtpReply[] = [];
       if (ok(mail) || this.pipelining) {
-        for (const to of tx.to) rcpts.push(await this.command(`RCPT TO:<${to}>`, !this.pipelining));
+        for (const to of tx.to) rcpts.push(await read(`RCPT TO:<${to}>`));
       }
       const accepted = ok(mail) && rcpts.some(ok);
-      const data = accepted || this.pipelining ? await this.command('DATA', !this.pipelining) : null;
+      const data = accepted || this.pipelining ? await read('DATA') : null;
       this.noteClosing(mail, ...rcpts, ...(data ? [data] : []));
       if (data?.code !== 354) {
         tx.reject(this.envelopeError(mail, rcpts, data));
@@ -119,6 +132,7 @@ export class SmtpConnection {
       this.socket.cork();
       if (accepted) this.socket.write(dotStuff(tx.data));
       this.socket.write('.\r\n');
+      bodyWritten = accepted;
       if (next) this.writeEnvelope(next);
       this.socket.uncork();
       this.replies.expect();
@@ -135,10 +149,14 @@ export class SmtpConnection {
       }
       return next;
     } catch (error) {
-      // The connection failed: this message's fate is unknown to us, so it is a temporary
-      // failure; a pipelined envelope never got its body, so that message was not sent.
-      tx.reject(error as Error);
+      // A pipelined envelope never got its body: that message was not sent.
       if (next) this.source.giveBack(next);
+      if (bodyWritten) tx.reject(error as Error); // sent, but the answer is lost: fate unknown, retry later
+      else if (refusal) tx.reject(SmtpError.fromReply(refusal, 'Refused')); // e.g. 421 to MAIL, then the server hung up
+      else if ((tx.returned ?? 0) < MAX_RETURNS) {
+        tx.returned = (tx.returned ?? 0) + 1; // the connection died before this message began
+        this.source.giveBack(tx);
+      } else tx.reject(error as Error);
       throw error;
     }
   }
@@ -182,7 +200,7 @@ export class SmtpConnection {
     if (!ok(reply)) {
       this.writeCommands([`HELO ${this.options.name}`]);
       reply = await this.replies.next();
-      if (!ok(reply)) throw new SmtpError(`HELO refused: ${reply.text}`, 'EPROTOCOL', reply.code, reply.text);
+      if (!ok(reply)) throw new SmtpError(`HELO refused: ${reply.text}`, 'ECONNECTION');
     }
     this.extensions = reply.lines.slice(1).map((line) => line.trim().toUpperCase());
     this.pipelining = this.has('PIPELINING');
@@ -195,7 +213,10 @@ export class SmtpConnection {
   private async startTls(): Promise<void> {
     this.writeCommands(['STARTTLS']);
     const reply = await this.replies.next();
+    if (reply.code >= 400 && reply.code < 500) throw new SmtpError(`STARTTLS refused: ${reply.text}`, 'ECONNECTION');
     if (reply.code !== 220) throw new SmtpError(`STARTTLS refused: ${reply.text}`, 'ETLS', reply.code, reply.text);
+    // Anything after the 220 came in plaintext and must not be read as if it came over TLS.
+    if (!this.replies.empty) throw new SmtpError('Unexpected data before the TLS handshake', 'ETLS');
     const plain = this.socket;
     plain.removeAllListeners('data');
     this.socket = await this.secure({ socket: plain });
@@ -248,11 +269,12 @@ export class SmtpConnection {
     return this.withTimeout(
       new Promise<Socket>((resolve, reject) => {
         const socket = netConnect({ host: this.options.host, port: this.options.port, noDelay: true });
+        const failed = (error: NodeJS.ErrnoException) => reject(connectionError(error));
         socket.once('connect', () => {
-          socket.removeListener('error', reject);
+          socket.removeListener('error', failed);
           resolve(socket);
         });
-        socket.once('error', (error: NodeJS.ErrnoException) => reject(connectionError(error)));
+        socket.once('error', failed);
         this.socket = socket;
       }),
       this.options.connectionTimeout,

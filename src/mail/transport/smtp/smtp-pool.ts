@@ -2,6 +2,9 @@ import { SmtpConnection, SmtpTransaction, TransactionSource } from './smtp-conne
 import { SmtpOptions } from './smtp-options';
 import { SmtpError } from './smtp-replies';
 
+/** How long the pool stops opening connections after one was refused while others are open. */
+const GROW_PAUSE_MS = 5000;
+
 interface IdleConnection {
   connection: SmtpConnection;
   hand: (transaction: SmtpTransaction | null) => void;
@@ -10,7 +13,7 @@ interface IdleConnection {
 /**
  * Up to `maxConnections` kept-open SMTP connections sharing one FIFO of messages. Connections
  * open when messages wait and none is free, and close after `idleTimeout` without work. When a
- * connection cannot be opened and no other one is open, every waiting message fails with that
+ * connection cannot be opened and no other one is open or opening, every waiting message fails with that
  * error at once (the server is unreachable; the caller retries later) instead of each one
  * waiting for a connection of its own to fail.
  */
@@ -20,6 +23,8 @@ export class SmtpPool {
   private readonly connections = new Set<SmtpConnection>();
   /** Connections not yet open: they will take from the queue once they are. */
   private opening = 0;
+  /** After a refused open while others work, no new connection until then (the server limits us). */
+  private growPausedUntil = 0;
   private closed = false;
 
   constructor(private readonly options: SmtpOptions) {}
@@ -56,6 +61,7 @@ export class SmtpPool {
 
   /** Opens connections while messages wait for one (never more than are waiting). */
   private grow(): void {
+    if (Date.now() < this.growPausedUntil && this.connections.size > 0) return;
     while (!this.closed && this.queue.length > this.opening && this.connections.size < this.options.maxConnections) {
       this.open();
     }
@@ -76,8 +82,11 @@ export class SmtpPool {
           this.opening--;
           connection.destroy(error);
           this.connections.delete(connection);
-          // Others still opening would fail the same way, and each failure would open another.
-          if (this.connections.size === this.opening) this.failQueue(error);
+          // With no connection open or opening nobody will send what waits: it fails now. While
+          // others work (a server allowing fewer connections than we asked for), they carry the
+          // queue, and no new connection is tried for a while instead of one per failure.
+          if (this.connections.size === 0) this.failQueue(error);
+          else this.growPausedUntil = Date.now() + GROW_PAUSE_MS;
         },
       )
       .catch((error: Error) => connection.destroy(error))

@@ -24,6 +24,10 @@ export class SmtpError extends Error {
   }
 }
 
+/** Far beyond any real reply (RFC 5321 caps a reply line at 512 octets). */
+const MAX_LINE = 64 * 1024;
+const MAX_LINES = 1000;
+
 interface Waiter {
   resolve: (reply: SmtpReply) => void;
   reject: (error: Error) => void;
@@ -61,10 +65,17 @@ export class SmtpReplies {
     while ((at = this.buffer.indexOf('\n')) >= 0) {
       const line = this.buffer.charCodeAt(at - 1) === 13 ? this.buffer.slice(0, at - 1) : this.buffer.slice(0, at);
       this.buffer = this.buffer.slice(at + 1);
+      if (line === '') continue; // a stray blank line is no reply
       this.lines.push(line);
       // `250-…` continues a multi-line reply; `250 …` (or a bare `250`) ends it.
       if (line.charCodeAt(3) !== 45 /* - */) this.complete();
     }
+    if (this.buffer.length > MAX_LINE || this.lines.length > MAX_LINES) this.fail(new SmtpError('The server sent an overlong reply', 'EPROTOCOL'));
+  }
+
+  /** Nothing received that is not yet handed out (checked before a STARTTLS upgrade). */
+  get empty(): boolean {
+    return this.buffer === '' && this.lines.length === 0 && this.ready.length === 0;
   }
 
   /** The next reply, in the order commands were written. */
