@@ -57,6 +57,11 @@ describe('Operations: errors, limits, health, metrics, docs', () => {
     const res = await t.http().get('/health').set('x-request-id', 'trace-123');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-request-id']).toBe('trace-123');
+    expect(res.headers['content-security-policy']).toContain(`frame-ancestors 'none'`);
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+    const page = await t.http().get('/unsubscribe/not-a-token');
+    expect(page.headers['content-security-policy']).toContain(`default-src 'self'`);
+    expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 
   it('answers 503 on /health when Redis is unreachable', async () => {
