@@ -75,6 +75,24 @@ const failed = (scenario: string, error: unknown, target: string): Row => ({
   pass: null,
 });
 
+/** The same bulletin through one `VESTNIK_ROLE=all` process: the single-machine deployment. */
+async function singleProcessRow(sink: Sink, a: Throughput): Promise<Row> {
+  try {
+    const single = await runBulletin({ recipients, sink, log, singleProcess: true });
+    const singleOk = single.ledger.sent === recipients && single.sinkDelivered === recipients;
+    return {
+      scenario: `same bulletin, one \`VESTNIK_ROLE=all\` process: msg/s vs (a), peak RSS`,
+      vestnik: `${fmt(single.perSecond)} msg/s, ${fmt(single.totalPeakRssMb)} MB${singleOk ? '' : ' (ledger mismatch)'}`,
+      baseline: `${fmt(a.perSecond)} msg/s`,
+      ratio: single.perSecond / a.perSecond,
+      target: '≤ 200 MB',
+      pass: singleOk && single.totalPeakRssMb <= 200,
+    };
+  } catch (error) {
+    return failed('same bulletin, one `all` process', error, '≤ 200 MB');
+  }
+}
+
 async function send(sink: Sink): Promise<Row[]> {
   const a = await times(repeat, '(a) pipelined', () =>
     runChild<Throughput>('baselines/smtp-pipelined', { port: sink.port, messages: recipients }).then((r) => r.result),
@@ -109,20 +127,7 @@ async function send(sink: Sink): Promise<Row[]> {
     },
   );
   // The single-process row is left out of --full, where it would add another 1M-recipient send.
-  if (mode !== 'full') try {
-    const single = await runBulletin({ recipients, sink, log, singleProcess: true });
-    const singleOk = single.ledger.sent === recipients && single.sinkDelivered === recipients;
-    rows.push({
-      scenario: `same bulletin, one \`VESTNIK_ROLE=all\` process: msg/s vs (a), peak RSS`,
-      vestnik: `${fmt(single.perSecond)} msg/s, ${fmt(single.totalPeakRssMb)} MB${singleOk ? '' : ' (ledger mismatch)'}`,
-      baseline: `${fmt(a.perSecond)} msg/s`,
-      ratio: single.perSecond / a.perSecond,
-      target: '≤ 200 MB',
-      pass: singleOk && single.totalPeakRssMb <= 200,
-    });
-  } catch (error) {
-    rows.push(failed('same bulletin, one `all` process', error, '≤ 200 MB'));
-  }
+  if (mode !== 'full') rows.push(await singleProcessRow(sink, a));
   if (mode === 'full') {
     try {
       const small = await runBulletin({ recipients: 100_000, sink, log });
