@@ -5,9 +5,10 @@ import { Bulletin } from '../bulletins/bulletin.entity';
 import { MessageHeadersService } from '../mail/message-headers.service';
 import { MessageRenderer, Recipient, RenderedMessage } from '../mail/templates/message-renderer';
 import { TemplatesService } from '../mail/templates/templates.service';
-import { DkimOptions, MailToSend, OutgoingMail } from '../mail/transport/mail-transport';
+import { MailToSend, OutgoingMail } from '../mail/transport/mail-transport';
 import { Site } from '../sites/site.entity';
 import { TokensService } from '../tokens/tokens.service';
+import { siteDkimOptions } from '../dkim/dkim-key';
 import { BulletinMime } from './bulletin-mime';
 
 /** A bulletin ready to render for many recipients in this process. */
@@ -86,9 +87,10 @@ export class BulletinMailer {
     if (!BulletinMime.canCarry(recipient.email)) return this.compose(prepared, recipient, messageId);
     const unsubscribeUrl = this.unsubscribeUrl(prepared, recipient);
     const rendered = prepared.renderer.render(recipient, { unsubscribeUrl });
-    const envelope = this.headers.build(prepared.site, unsubscribeUrl, prepared.bulletin.id);
-    const raw = prepared.mime.compose(recipient.email, rendered.subject, rendered.html, rendered.text, messageId, envelope.headers['List-Unsubscribe']);
-    return { ...raw, dkim: dkimOf(prepared.site) };
+    // The skeleton holds every other header: only List-Unsubscribe is personal.
+    const listUnsubscribe = this.headers.listUnsubscribe(prepared.site, unsubscribeUrl);
+    const raw = prepared.mime.compose(recipient.email, rendered.subject, rendered.html, rendered.text, messageId, listUnsubscribe);
+    return { ...raw, dkim: siteDkimOptions(prepared.site) };
   }
 
   /** The whole message for one recipient; `messageId` is the delivery's own, reused on resends. */
@@ -106,7 +108,7 @@ export class BulletinMailer {
       text: rendered.text,
       messageId,
       headers: envelope.headers,
-      dkim: dkimOf(site),
+      dkim: envelope.dkim,
     };
   }
 
@@ -129,12 +131,6 @@ export class BulletinMailer {
     const site = await this.db.getRepository(Site).findOneByOrFail({ id: bulletin.siteId });
     return this.prepareFor(site, bulletin);
   }
-}
-
-function dkimOf(site: Site): DkimOptions | undefined {
-  return site.dkimDomain && site.dkimSelector && site.dkimPrivateKey
-    ? { domainName: site.dkimDomain, keySelector: site.dkimSelector, privateKey: site.dkimPrivateKey }
-    : undefined;
 }
 
 export function messageIdDomain(site: Site): string {

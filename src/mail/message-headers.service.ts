@@ -31,14 +31,8 @@ export class MessageHeadersService {
 
   /** From, Reply-To, Message-ID and the list headers for a message carrying `unsubscribeUrl`. */
   build(site: Site, unsubscribeUrl: string, bulletinId?: string | null): MessageEnvelope {
-    const unsubscribe = [`<${unsubscribeUrl}>`];
-    if (site.unsubscribeMailto) {
-      // The token in the subject tells an inbound handler who wants out; the address alone would not.
-      const token = unsubscribeUrl.slice(unsubscribeUrl.lastIndexOf('/') + 1);
-      unsubscribe.push(`<mailto:${site.unsubscribeMailto}?subject=unsubscribe%20${token}>`);
-    }
     const headers: Record<string, string> = {
-      'List-Unsubscribe': headerSafe(unsubscribe.join(', ')),
+      'List-Unsubscribe': this.listUnsubscribe(site, unsubscribeUrl),
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       'List-Id': this.listId(site),
     };
@@ -50,6 +44,17 @@ export class MessageHeadersService {
       headers,
       dkim: siteDkimOptions(site),
     };
+  }
+
+  /** The List-Unsubscribe value: the one-click URL, plus a mailto when the site has one. */
+  listUnsubscribe(site: Site, unsubscribeUrl: string): string {
+    const unsubscribe = [`<${unsubscribeUrl}>`];
+    if (site.unsubscribeMailto) {
+      // The token in the subject tells an inbound handler who wants out; the address alone would not.
+      const token = unsubscribeUrl.slice(unsubscribeUrl.lastIndexOf('/') + 1);
+      unsubscribe.push(`<mailto:${site.unsubscribeMailto}?subject=unsubscribe%20${token}>`);
+    }
+    return headerSafe(unsubscribe.join(', '));
   }
 
   /** A fresh `<uuid@domain>` on the sending domain, which spam filters like to see match From. */
