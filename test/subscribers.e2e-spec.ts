@@ -78,6 +78,22 @@ describe('Subscribers: registration', () => {
       });
     });
 
+    it('gives new subscribers time-ordered ids (UUIDv7 layout), later ones sorting after earlier ones', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await site.backend
+          .post(`/v1/sites/${site.slug}/subscribers`, { email: `ordered-${i}@example.com` })
+          .expect(201);
+        ids.push(res.body.id);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect([...ids].sort()).toEqual(ids);
+      const millis = parseInt(ids[0].replace(/-/g, '').slice(0, 12), 16);
+      expect(Math.abs(millis - Date.now())).toBeLessThan(60_000);
+      expect(new Set(ids).size).toBe(3);
+    });
+
     it('records the consent with ip, user agent, source, key and the policy version and text hash', async () => {
       const text = 'Оставляя данные на сайте, Вы соглашаетесь с Политикой конфиденциальности.';
       await t.admin

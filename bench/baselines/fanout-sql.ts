@@ -1,6 +1,7 @@
 /**
  * Fan-out baseline: one plain `INSERT … SELECT` of every delivery row, then one BullMQ `addBulk`
- * of the same send jobs Vestnik enqueues (chunks of delivery ids, same job options).
+ * of the same send jobs Vestnik enqueues (chunks of delivery ids, same job options). The rows are
+ * Vestnik's: each with its Message-ID, written at fan-out since migration 1764600100000.
  */
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -23,8 +24,9 @@ export async function run(args: Args): Promise<{ rows: number; seconds: number; 
   await queue.waitUntilReady();
   const t0 = process.hrtime.bigint();
   const inserted = await client.query<{ id: string }>(
-    `INSERT INTO deliveries (bulletin_id, subscriber_id, status)
-     SELECT $1, id, 'queued' FROM subscribers WHERE site_id = $2 AND status = 'active'
+    `INSERT INTO deliveries (bulletin_id, subscriber_id, status, message_id)
+     SELECT $1, id, 'queued', '<' || replace(gen_random_uuid()::text, '-', '') || '@example.com>'
+     FROM subscribers WHERE site_id = $2 AND status = 'active'
      ON CONFLICT DO NOTHING RETURNING id`,
     [args.bulletinId, args.siteId],
   );

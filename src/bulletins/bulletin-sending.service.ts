@@ -118,8 +118,14 @@ export class BulletinSendingService {
          RETURNING d.id`,
         [id],
       );
-      if (requeued.length > 0 && status === 'sent') {
-        await tx.query(`UPDATE bulletins SET status = 'sending', finished_at = NULL, updated_at = now() WHERE id = $1`, [id]);
+      if (requeued.length > 0) {
+        await tx.query(
+          `UPDATE bulletins SET open_deliveries = open_deliveries + $2, updated_at = now(),
+                  status = CASE WHEN status = 'sent' THEN 'sending' ELSE status END,
+                  finished_at = CASE WHEN status = 'sent' THEN NULL ELSE finished_at END
+           WHERE id = $1`,
+          [id, requeued.length],
+        );
       }
       return { status: status === 'sent' && requeued.length > 0 ? 'sending' : status, requeued: requeued.length };
     });

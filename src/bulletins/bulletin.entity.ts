@@ -18,6 +18,11 @@ export class Bulletin {
   /** Fan-out checkpoint: last subscriber id written to deliveries; null before the first batch. */
   @Column({ name: 'fanout_cursor', type: 'uuid', nullable: true }) fanoutCursor: string | null;
   @Column({ name: 'fanout_done', type: 'boolean', default: false }) fanoutDone: boolean;
+  /**
+   * Deliveries still queued or sending, as far as the send path has counted: a hint that spares
+   * the completion check a scan of the ledger after every chunk. Never shown; the ledger decides.
+   */
+  @Column({ name: 'open_deliveries', type: 'integer', default: 0, select: false }) openDeliveries: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -72,7 +72,7 @@ export class BulletinMailer {
     const renderer = await this.templates.prepareBulletin(site, { subject: bulletin.subject, html: bulletin.html, text: bulletin.text });
     const sample = this.headers.build(site, 'http://placeholder.invalid/', bulletin.id);
     const mime = new BulletinMime(sample, sample.from.address);
-    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site), mime };
+    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site.fromEmail), mime };
   }
 
   render(prepared: PreparedBulletin, recipient: BulletinRecipient): RenderedMessage {
@@ -133,7 +133,8 @@ export class BulletinMailer {
   }
 }
 
-export function messageIdDomain(site: Site): string {
-  const domain = site.fromEmail.slice(site.fromEmail.lastIndexOf('@') + 1).toLowerCase();
+/** The right-hand side of the site's Message-IDs: its From domain. */
+export function messageIdDomain(fromEmail: string): string {
+  const domain = fromEmail.slice(fromEmail.lastIndexOf('@') + 1).toLowerCase();
   return /^[a-z0-9.-]+$/.test(domain) ? domain : 'vestnik.invalid';
 }

@@ -50,6 +50,10 @@ export async function updateReturning<T = Record<string, unknown>>(
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const SENDABLE = `s.status = 'active' AND s.email IS NOT NULL AND s.erased_at IS NULL`;
+/** A Message-ID for a delivery, kept for every resend: `<32 hex digits@domain>`. */
+const NEW_MESSAGE_ID = (domain: string) => `'<' || replace(gen_random_uuid()::text, '-', '') || '@' || ${domain} || '>'`;
+/** Statuses whose delivery still has to be sent (or to have its outcome recorded). */
+const OPEN = `('queued','sending')`;
 
 /**
  * Every statement of the send path, as plain SQL: each one is a single round trip over a whole
@@ -65,10 +69,16 @@ export class DeliveryLedger {
 
   /**
    * One fan-out step: the next `limit` active subscribers after the checkpoint become queued
-   * deliveries (existing rows untouched) and the checkpoint moves, in one statement. Does
-   * nothing once the bulletin is no longer sending or paused.
+   * deliveries (existing rows untouched) with their Message-ID, and the checkpoint and the open
+   * count move, in one statement. Does nothing once the bulletin is no longer sending or paused.
    */
-  async fanoutBatch(bulletinId: string, siteId: string, after: string | null, limit: number): Promise<FanoutBatch> {
+  async fanoutBatch(
+    bulletinId: string,
+    siteId: string,
+    after: string | null,
+    limit: number,
+    messageIdDomain: string,
+  ): Promise<FanoutBatch> {
     const rows: { ids: string[] | null; last: string | null; done: boolean | null }[] = await this.db.query(
       `WITH b AS (
          SELECT id FROM bulletins WHERE id = $1 AND status IN ('sending','paused') AND NOT fanout_done
@@ -77,21 +87,22 @@ export class DeliveryLedger {
          WHERE EXISTS (SELECT 1 FROM b) AND s.site_id = $2 AND s.status = 'active' AND s.id > $3
          ORDER BY s.id LIMIT $4
        ), ins AS (
-         INSERT INTO deliveries (bulletin_id, subscriber_id, status)
-         SELECT $1, id, 'queued' FROM batch ORDER BY id
+         INSERT INTO deliveries (bulletin_id, subscriber_id, status, message_id)
+         SELECT $1, id, 'queued', ${NEW_MESSAGE_ID('$5')} FROM batch ORDER BY id
          ON CONFLICT (bulletin_id, subscriber_id) DO NOTHING
          RETURNING id
        ), last AS (
          SELECT id FROM batch ORDER BY id DESC LIMIT 1
        ), mark AS (
          UPDATE bulletins SET fanout_cursor = COALESCE((SELECT id FROM last), fanout_cursor),
-                fanout_done = (SELECT count(*) FROM batch) < $4, updated_at = now()
+                fanout_done = (SELECT count(*) FROM batch) < $4,
+                open_deliveries = open_deliveries + (SELECT count(*) FROM ins), updated_at = now()
          WHERE id = $1 AND EXISTS (SELECT 1 FROM b)
          RETURNING fanout_done
        )
        SELECT (SELECT array_agg(id ORDER BY id) FROM ins) AS ids, (SELECT id FROM last) AS last,
               (SELECT fanout_done FROM mark) AS done`,
-      [bulletinId, siteId, after ?? NIL_UUID, limit],
+      [bulletinId, siteId, after ?? NIL_UUID, limit, messageIdDomain],
     );
     const row = rows[0];
     return {
@@ -103,10 +114,11 @@ export class DeliveryLedger {
   }
 
   /**
-   * Claims a chunk: queued deliveries of a `sending` bulletin become `sending` (attempt counted,
-   * Message-ID fixed on first claim and kept for resends) when their subscriber may still be
-   * mailed, else `skipped`. Concurrent claims of the same ids cannot both win: the row lock
-   * makes the second re-check `status = 'queued'` and drop the row.
+   * Claims a chunk: queued deliveries of a `sending` bulletin become `sending` (attempt counted)
+   * when their subscriber may still be mailed, else `skipped`. Concurrent claims of the same ids
+   * cannot both win: the row lock makes the second re-check `status = 'queued'` and drop the row.
+   * The Message-ID comes from fan-out; rows written before that (migration 1764600100000) get
+   * theirs here. None of the columns changed is indexed, so the update stays on its page.
    */
   async claim(bulletinId: string, ids: string[], messageIdDomain: string): Promise<ClaimedDelivery[]> {
     if (ids.length === 0) return [];
@@ -118,7 +130,7 @@ export class DeliveryLedger {
            error = CASE WHEN ${SENDABLE} THEN d.error
                         WHEN s.erased_at IS NOT NULL THEN 'subscriber erased'
                         ELSE 'subscriber ' || s.status END,
-           message_id = COALESCE(d.message_id, '<' || replace(gen_random_uuid()::text, '-', '') || '@' || $3 || '>'),
+           message_id = COALESCE(d.message_id, ${NEW_MESSAGE_ID('$3')}),
            retry_at = NULL,
            updated_at = now()
        FROM subscribers s, bulletins b
@@ -128,18 +140,20 @@ export class DeliveryLedger {
                  s.id AS "subscriberId", s.email, s.name, s.locale, s.attributes`,
       [ids, bulletinId, messageIdDomain],
     );
-    return rows
-      .filter((row) => row.status === 'sending')
-      .map(({ status: _status, ...rest }) => rest);
+    const sendable = rows.filter((row) => row.status === 'sending');
+    if (sendable.length < rows.length) await this.settle(bulletinId, rows.length - sendable.length);
+    return sendable.map(({ status: _status, ...rest }) => rest);
   }
 
   /**
    * Records a chunk's outcomes in one statement. Only rows still `sending` change (recovery may
    * have taken one back). A delivery handed back to the queue of a cancelled bulletin is skipped.
+   * Answers how many deliveries it settled (sent, failed or skipped), for `settle`.
    */
-  async record(bulletinId: string, outcomes: DeliveryOutcome[]): Promise<void> {
-    if (outcomes.length === 0) return;
-    await this.db.query(
+  async record(bulletinId: string, outcomes: DeliveryOutcome[]): Promise<number> {
+    if (outcomes.length === 0) return 0;
+    const rows = await updateReturning<{ open: boolean }>(
+      this.db,
       `UPDATE deliveries d
        SET status = CASE WHEN v.status = 'queued' AND b.status = 'cancelled' THEN 'skipped' ELSE v.status END,
            error = v.error,
@@ -150,7 +164,8 @@ export class DeliveryLedger {
            updated_at = now()
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::boolean[]) AS v(id, status, error, delay_ms, refund),
             bulletins b
-       WHERE d.id = v.id AND d.bulletin_id = $1 AND d.status = 'sending' AND b.id = d.bulletin_id`,
+       WHERE d.id = v.id AND d.bulletin_id = $1 AND d.status = 'sending' AND b.id = d.bulletin_id
+       RETURNING d.status IN ${OPEN} AS open`,
       [
         bulletinId,
         outcomes.map((o) => o.id),
@@ -160,6 +175,18 @@ export class DeliveryLedger {
         outcomes.map((o) => o.refundAttempt),
       ],
     );
+    return rows.filter((row) => !row.open).length;
+  }
+
+  /**
+   * `count` deliveries of the bulletin left the open statuses. Its own small statement, after the
+   * one that changed them: taking the bulletin's row lock inside that one would order locks
+   * against cancel and retry-failed (bulletin first) and deadlock. A crash in between leaves the
+   * hint high, which only delays completion to the next recovery pass.
+   */
+  async settle(bulletinId: string, count: number): Promise<void> {
+    if (count <= 0) return;
+    await this.db.query(`UPDATE bulletins SET open_deliveries = open_deliveries - $2 WHERE id = $1`, [bulletinId, count]);
   }
 
   /** Heartbeat of a chunk being sent: recovery only takes back claims nobody has touched for a while. */
@@ -177,16 +204,32 @@ export class DeliveryLedger {
 
   /**
    * Marks the bulletin `sent` when its fan-out is done and no delivery is queued or sending.
-   * The cheap check runs first; the transition then happens under the bulletin's row lock with
-   * a fresh look at the deliveries, so a concurrent retry-failed cannot be overtaken, and the
-   * conditional UPDATE lets exactly one caller win. Returns true for that caller.
+   *
+   * After every chunk this first reads the bulletin's `open_deliveries` hint and stops while it
+   * is above zero: deliveries carry no status index (so their updates stay on their page), and
+   * looking through the ledger costs a scan of the bulletin's deliveries. Only at zero, or when
+   * recovery asks (`authoritative`, which also catches a hint left high by a crash), are the
+   * deliveries themselves consulted; a hint found low is recounted. The transition then happens
+   * under the bulletin's row lock with a fresh look at the deliveries, so a concurrent
+   * retry-failed cannot be overtaken, and the conditional UPDATE lets exactly one caller win.
+   * Returns true for that caller.
    */
-  async completeIfFinished(bulletinId: string): Promise<boolean> {
+  async completeIfFinished(bulletinId: string, options: { authoritative?: boolean } = {}): Promise<boolean> {
+    if (!options.authoritative) {
+      const hint: { open: number; ready: boolean }[] = await this.db.query(
+        `SELECT open_deliveries AS open, status = 'sending' AND fanout_done AS ready FROM bulletins WHERE id = $1`,
+        [bulletinId],
+      );
+      if (!hint[0]?.ready || hint[0].open > 0) return false;
+    }
     const pending: { pending: boolean }[] = await this.db.query(
-      `SELECT EXISTS (SELECT 1 FROM deliveries WHERE bulletin_id = $1 AND status IN ('queued','sending')) AS pending`,
+      `SELECT EXISTS (SELECT 1 FROM deliveries WHERE bulletin_id = $1 AND status IN ${OPEN}) AS pending`,
       [bulletinId],
     );
-    if (pending[0].pending) return false;
+    if (pending[0].pending) {
+      if (!options.authoritative) await this.recountOpen(bulletinId);
+      return false;
+    }
     return this.db.transaction(async (tx) => {
       const locked: { fanout_done: boolean }[] = await tx.query(
         `SELECT fanout_done FROM bulletins WHERE id = $1 AND status = 'sending' FOR UPDATE`,
@@ -197,7 +240,7 @@ export class DeliveryLedger {
         tx,
         `UPDATE bulletins SET status = 'sent', finished_at = now(), updated_at = now()
          WHERE id = $1 AND status = 'sending'
-           AND NOT EXISTS (SELECT 1 FROM deliveries WHERE bulletin_id = $1 AND status IN ('queued','sending'))
+           AND NOT EXISTS (SELECT 1 FROM deliveries WHERE bulletin_id = $1 AND status IN ${OPEN})
          RETURNING site_id`,
         [bulletinId],
       );
@@ -215,6 +258,16 @@ export class DeliveryLedger {
       await this.webhooks.emit(done[0].site_id, 'bulletin.sent', { bulletinId, ...stats }, tx);
       return true;
     });
+  }
+
+  /** The hint said nothing is open, the ledger disagrees: count again. */
+  private async recountOpen(bulletinId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE bulletins SET open_deliveries =
+         (SELECT count(*) FROM deliveries WHERE bulletin_id = $1 AND status IN ${OPEN})
+       WHERE id = $1`,
+      [bulletinId],
+    );
   }
 
   /** Queued deliveries of a bulletin after `after`, by id: the walk behind resume and retry-failed. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { messageIdDomain } from './bulletin-mailer';
 import { DeliveryLedger } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
 
@@ -30,15 +31,20 @@ export class FanoutService {
        WHERE id = $1 AND status = 'scheduled' AND scheduled_at <= now() + interval '2 seconds'`,
       [bulletinId],
     );
-    const rows: { site_id: string; status: string; fanout_cursor: string | null; fanout_done: boolean }[] =
-      await this.db.query(`SELECT site_id, status, fanout_cursor, fanout_done FROM bulletins WHERE id = $1`, [bulletinId]);
+    const rows: { site_id: string; from_email: string; status: string; fanout_cursor: string | null; fanout_done: boolean }[] =
+      await this.db.query(
+        `SELECT b.site_id, s.from_email, b.status, b.fanout_cursor, b.fanout_done
+         FROM bulletins b JOIN sites s ON s.id = b.site_id WHERE b.id = $1`,
+        [bulletinId],
+      );
     const bulletin = rows[0];
     if (!bulletin || !['sending', 'paused'].includes(bulletin.status)) return;
+    const domain = messageIdDomain(bulletin.from_email);
     let cursor = bulletin.fanout_cursor;
     let done = bulletin.fanout_done;
     let total = 0;
     while (!done) {
-      const batch = await this.ledger.fanoutBatch(bulletinId, bulletin.site_id, cursor, FANOUT_BATCH);
+      const batch = await this.ledger.fanoutBatch(bulletinId, bulletin.site_id, cursor, FANOUT_BATCH, domain);
       if (!batch.active) return;
       // Enqueued even while paused: those jobs then claim nothing, and resume re-enqueues.
       await this.queue.enqueueChunks(bulletinId, batch.insertedIds);

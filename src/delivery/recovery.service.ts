@@ -8,6 +8,12 @@ import { DeliveryQueueService } from './delivery-queue.service';
 
 /** Rows handled per recovery statement, so a flushed million-recipient bulletin recovers in steps. */
 const RECOVERY_BATCH = 10_000;
+/**
+ * Bulletins whose deliveries recovery looks through (deliveries have no status index, see
+ * migration 1764600100000): the unfinished ones, and those cancelled in the last day, whose
+ * claims a dead worker may have left `sending`.
+ */
+const MAY_HOLD_CLAIMS = `(b2.status IN ('sending','paused') OR (b2.status = 'cancelled' AND b2.finished_at > now() - interval '1 day'))`;
 
 export interface RecoveryReport {
   scheduled: number;
@@ -29,8 +35,9 @@ export interface RecoveryReport {
  * - deliveries `queued` that long while the send queue holds no waiting or delayed job cannot be
  *   carried by any job (Redis lost them): enqueued again. With jobs waiting we cannot tell, so
  *   they wait until the queue drains: late, never lost;
- * - bulletins that are finished but not yet marked `sent` (a crash between the last record and
- *   the completion check) are completed.
+ * - bulletins that are finished but not yet marked `sent` are completed: a crash between the
+ *   last record and the completion check, or an `open_deliveries` hint left high (a crash between
+ *   a record and its settle; an erasure skipping a queued delivery), is caught here.
  */
 @Injectable()
 export class RecoveryService {
@@ -63,7 +70,9 @@ export class RecoveryService {
     const sending: { id: string }[] = await this.db.query(
       `SELECT id FROM bulletins WHERE status = 'sending' AND fanout_done`,
     );
-    for (const { id } of sending) if (await this.ledger.completeIfFinished(id)) report.completed++;
+    for (const { id } of sending) {
+      if (await this.ledger.completeIfFinished(id, { authoritative: true })) report.completed++;
+    }
 
     if (report.scheduled + report.reclaimed + report.orphans + report.completed > 0) {
       this.logger.warn({ ...report }, 'Recovery re-enqueued work');
@@ -80,8 +89,9 @@ export class RecoveryService {
         `UPDATE deliveries d
          SET status = CASE WHEN b.status = 'cancelled' THEN 'skipped' ELSE 'queued' END, updated_at = now()
          FROM bulletins b
-         WHERE d.id IN (SELECT id FROM deliveries WHERE status = 'sending'
-                          AND updated_at < now() - $1 * interval '1 second' LIMIT $2)
+         WHERE d.id IN (SELECT d2.id FROM bulletins b2 JOIN deliveries d2 ON d2.bulletin_id = b2.id
+                        WHERE ${MAY_HOLD_CLAIMS} AND d2.status = 'sending'
+                          AND d2.updated_at < now() - $1 * interval '1 second' LIMIT $2)
            AND d.status = 'sending' AND b.id = d.bulletin_id
          RETURNING d.id::text AS id, d.bulletin_id, d.status`,
         [this.config.deliveryStuckSeconds, RECOVERY_BATCH],

@@ -29,7 +29,9 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
       if (recordFailures-- > 0) throw new Error('connection terminated');
       batches.push(outcomes.length);
       recorded.push(...outcomes);
+      return outcomes.filter((o) => o.status !== 'queued').length;
     },
+    settle: async () => undefined,
     pauseWithError: async (_id: string, error: string) => void paused.push(error),
     completeIfFinished: async () => false,
     touch: async () => undefined,

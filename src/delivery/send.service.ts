@@ -92,7 +92,10 @@ export class SendService {
   private async sendClaimed(bulletinId: string, prepared: PreparedBulletin, claimed: ClaimedDelivery[]): Promise<ChunkResult> {
     const state: ChunkState = { stopped: null, throttleMs: null, rejected: [] };
     const outcomes: DeliveryOutcome[] = new Array<DeliveryOutcome>(claimed.length);
-    const recorder = new OutcomeRecorder((batch) => this.ledger.record(bulletinId, batch));
+    let settled = 0;
+    const recorder = new OutcomeRecorder(async (batch) => {
+      settled += await this.ledger.record(bulletinId, batch);
+    });
     let next = 0;
     const lane = async () => {
       for (let i = next++; i < claimed.length; i = next++) {
@@ -105,7 +108,7 @@ export class SendService {
     for (const { subscriberId, response } of state.rejected) {
       await this.bounces?.recordSmtpRejection({ siteId: prepared.site.id, subscriberId, bulletinId, response });
     }
-    await this.afterRecord(bulletinId, outcomes, state.stopped);
+    await this.afterRecord(bulletinId, outcomes, state.stopped, settled);
     const sent = outcomes.filter((o) => o.status === 'sent').length;
     return { claimed: claimed.length, sent, throttleMs: state.throttleMs };
   }
@@ -145,6 +148,7 @@ export class SendService {
     bulletinId: string,
     outcomes: DeliveryOutcome[],
     stopped: Stop | null,
+    settled: number,
   ): Promise<void> {
     const sent = outcomes.filter((o) => o.status === 'sent').length;
     const failed = outcomes.filter((o) => o.status === 'failed').length;
@@ -163,6 +167,7 @@ export class SendService {
     if (stopped?.reason === 'throttle') {
       this.logger.warn({ bulletinId, error: stopped.error.message }, 'SMTP server asks to slow down');
     }
+    await this.ledger.settle(bulletinId, settled);
     await this.ledger.completeIfFinished(bulletinId);
   }
 }
