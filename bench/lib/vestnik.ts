@@ -83,6 +83,15 @@ export const LOG_DIR = join(tmpdir(), 'vestnik-bench-logs');
  * The node flags of `npm start` (package.json `scripts.start`: `node [flags] dist/main.js`, the
  * same command line as the Dockerfile's CMD), so the bench measures Vestnik as it is started.
  */
+function vestnikOverrides(): Record<string, string> {
+  const prefix = 'BENCH_VESTNIK_';
+  return Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([name, value]) => name.startsWith(prefix) && value !== undefined)
+      .map(([name, value]) => [name.slice(prefix.length), value as string]),
+  );
+}
+
 export function productNodeFlags(): string[] {
   const start: string = JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')).scripts.start;
   const match = /^node((?:\s+-\S+)*)\s+dist\/main\.js$/.exec(start.trim());
@@ -126,6 +135,8 @@ export async function launchVestnik(options: LaunchOptions): Promise<VestnikProc
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       // Experiments: e.g. `--require=…` a preload that instruments or patches the process.
       ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      // Experiments: `BENCH_VESTNIK_SEND_CONCURRENCY=16` reaches the processes as SEND_CONCURRENCY=16.
+      ...vestnikOverrides(),
       ...options.extraEnv,
     },
   });
