@@ -238,7 +238,7 @@ export class DeliveryLedger {
       if (locked.length === 0 || !locked[0].fanout_done) return false;
       const done = await updateReturning<{ site_id: string }>(
         tx,
-        `UPDATE bulletins SET status = 'sent', finished_at = now(), updated_at = now()
+        `UPDATE bulletins SET status = 'sent', finished_at = now(), updated_at = now(), open_deliveries = 0
          WHERE id = $1 AND status = 'sending'
            AND NOT EXISTS (SELECT 1 FROM deliveries WHERE bulletin_id = $1 AND status IN ${OPEN})
          RETURNING site_id`,

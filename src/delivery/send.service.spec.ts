@@ -23,6 +23,7 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
   const paused: string[] = [];
   const enqueued: { ids: string[]; delay: number }[] = [];
   const batches: number[] = [];
+  const settled: number[] = [];
   const ledger = {
     claim: async () => rows,
     record: async (_id: string, outcomes: DeliveryOutcome[]) => {
@@ -31,7 +32,7 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
       recorded.push(...outcomes);
       return outcomes.filter((o) => o.status !== 'queued').length;
     },
-    settle: async () => undefined,
+    settle: async (_id: string, count: number) => void settled.push(count),
     pauseWithError: async (_id: string, error: string) => void paused.push(error),
     completeIfFinished: async () => false,
     touch: async () => undefined,
@@ -52,7 +53,7 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
   } as unknown as DeliveryQueueService;
   const metrics = { messagesSent: { inc: () => undefined }, messagesFailed: { inc: () => undefined } } as unknown as MetricsService;
   const service = new SendService(ledger, mailer, transport, queue, metrics, loadConfig({ SEND_ATTEMPTS: '3' }));
-  return { service, recorded, paused, enqueued, batches };
+  return { service, recorded, paused, enqueued, batches, settled };
 }
 
 const byId = (outcomes: DeliveryOutcome[]) => Object.fromEntries(outcomes.map((o) => [o.id, o]));
@@ -60,7 +61,7 @@ const byId = (outcomes: DeliveryOutcome[]) => Object.fromEntries(outcomes.map((o
 describe(SendService.name, () => {
   beforeAll(() => Logger.overrideLogger(false));
   it('records sent, retries 4xx with backoff, fails 5xx and temporary failures past SEND_ATTEMPTS', async () => {
-    const { service, recorded, enqueued } = setup([claimed('1'), claimed('2'), claimed('3'), claimed('4', 3)], (to) => {
+    const { service, recorded, enqueued, settled } = setup([claimed('1'), claimed('2'), claimed('3'), claimed('4', 3)], (to) => {
       if (to === 'u2@example.test') return new MailSendError('temporary', '450 busy', 450);
       if (to === 'u3@example.test') return new MailSendError('permanent', '550 no such user', 550);
       if (to === 'u4@example.test') return new MailSendError('temporary', '450 busy', 450);
@@ -75,6 +76,8 @@ describe(SendService.name, () => {
     expect(o['3']).toMatchObject({ status: 'failed', error: '550 no such user' });
     expect(o['4']).toMatchObject({ status: 'failed', error: '450 busy' });
     expect(enqueued).toEqual([{ ids: ['2'], delay: o['2'].retryDelayMs }]);
+    // Three left the open statuses (1 sent, 3 and 4 failed); 2 is queued again.
+    expect(settled).toEqual([3]);
   });
 
   it('writes outcomes to the ledger 20 at a time while the chunk is still sending', async () => {

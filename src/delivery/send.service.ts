@@ -105,10 +105,12 @@ export class SendService {
     };
     await Promise.all(Array.from({ length: Math.min(MESSAGES_IN_FLIGHT_PER_CHUNK, claimed.length) }, lane));
     await recorder.flush();
+    // Straight after the records, so a failure below (Redis, a bounce write) cannot leave it high.
+    await this.ledger.settle(bulletinId, settled);
     for (const { subscriberId, response } of state.rejected) {
       await this.bounces?.recordSmtpRejection({ siteId: prepared.site.id, subscriberId, bulletinId, response });
     }
-    await this.afterRecord(bulletinId, outcomes, state.stopped, settled);
+    await this.afterRecord(bulletinId, outcomes, state.stopped);
     const sent = outcomes.filter((o) => o.status === 'sent').length;
     return { claimed: claimed.length, sent, throttleMs: state.throttleMs };
   }
@@ -148,7 +150,6 @@ export class SendService {
     bulletinId: string,
     outcomes: DeliveryOutcome[],
     stopped: Stop | null,
-    settled: number,
   ): Promise<void> {
     const sent = outcomes.filter((o) => o.status === 'sent').length;
     const failed = outcomes.filter((o) => o.status === 'failed').length;
@@ -167,7 +168,6 @@ export class SendService {
     if (stopped?.reason === 'throttle') {
       this.logger.warn({ bulletinId, error: stopped.error.message }, 'SMTP server asks to slow down');
     }
-    await this.ledger.settle(bulletinId, settled);
     await this.ledger.completeIfFinished(bulletinId);
   }
 }
