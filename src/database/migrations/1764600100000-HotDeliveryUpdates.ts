@@ -11,6 +11,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * The walk by bulletin uses (bulletin_id, id). Whether a bulletin is finished is answered first
  * by `open_deliveries`, a hint the send path keeps (see DeliveryLedger.completeIfFinished).
+ *
+ * Upgrading a large installation: the index is built inside the migration's transaction (not
+ * CONCURRENTLY), so sending waits while it builds; fillfactor applies to pages written from now
+ * on, which is where the updates happen (existing pages hold mostly finished deliveries).
  */
 export class HotDeliveryUpdates1764600100000 implements MigrationInterface {
   name = 'HotDeliveryUpdates1764600100000';
