@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DIR } from './proc';
+import { vestnikOverrides } from './vestnik';
 
 export interface Row {
   scenario: string;
@@ -53,9 +54,7 @@ export function header(mode: string, args: string[], sinkKind: string, started: 
       .map((l) => l.toFixed(2))
       .join(' ')}.`,
     ...(process.env.BENCH_NODE_OPTIONS ? ['', `**Experiment**: Vestnik processes ran with NODE_OPTIONS=\`${process.env.BENCH_NODE_OPTIONS}\` (not the product as shipped).`] : []),
-    ...Object.keys(process.env)
-      .filter((name) => name.startsWith('BENCH_VESTNIK_'))
-      .flatMap((name) => ['', `**Experiment**: Vestnik processes ran with ${name.slice('BENCH_VESTNIK_'.length)}=\`${process.env[name]}\` (not the default).`]),
+    ...Object.entries(vestnikOverrides()).flatMap(([name, value]) => ['', `**Experiment**: Vestnik processes ran with ${name}=\`${value}\` (not the default).`]),
   ].join('\n');
 }
 

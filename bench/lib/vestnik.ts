@@ -79,11 +79,8 @@ export function profileEveryProcess(dir: string): void {
 
 export const LOG_DIR = join(tmpdir(), 'vestnik-bench-logs');
 
-/**
- * The node flags of `npm start` (package.json `scripts.start`: `node [flags] dist/main.js`, the
- * same command line as the Dockerfile's CMD), so the bench measures Vestnik as it is started.
- */
-function vestnikOverrides(): Record<string, string> {
+/** Settings given as `BENCH_VESTNIK_<NAME>=value`, as `{ NAME: value }` (experiments). */
+export function vestnikOverrides(): Record<string, string> {
   const prefix = 'BENCH_VESTNIK_';
   return Object.fromEntries(
     Object.entries(process.env)
@@ -92,6 +89,10 @@ function vestnikOverrides(): Record<string, string> {
   );
 }
 
+/**
+ * The node flags of `npm start` (package.json `scripts.start`: `node [flags] dist/main.js`, the
+ * same command line as the Dockerfile's CMD), so the bench measures Vestnik as it is started.
+ */
 export function productNodeFlags(): string[] {
   const start: string = JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')).scripts.start;
   const match = /^node((?:\s+-\S+)*)\s+dist\/main\.js$/.exec(start.trim());

@@ -55,6 +55,16 @@ const SENDABLE = `s.status = 'active' AND s.email IS NOT NULL AND s.erased_at IS
 const NEW_MESSAGE_ID = (domain: string) => `'<' || replace(gen_random_uuid()::text, '-', '') || '@' || ${domain} || '>'`;
 /** Statuses whose delivery still has to be sent (or to have its outcome recorded). */
 const OPEN = `('queued','sending')`;
+/** The bulletin's columns behind CompletionHint. */
+const HINT_COLUMNS = `open_deliveries AS open, status = 'sending' AND fanout_done AS ready`;
+
+/** What the completion check needs to know of the bulletin row before it looks at the ledger. */
+export interface CompletionHint {
+  /** `open_deliveries`: above zero, the bulletin is not finished. */
+  open: number;
+  /** Sending, with its fan-out done. */
+  ready: boolean;
+}
 
 /**
  * Every statement of the send path, as plain SQL: each one is a single round trip over a whole
@@ -187,11 +197,18 @@ export class DeliveryLedger {
    * `count` deliveries of the bulletin left the open statuses. Its own small statement, after the
    * one that changed them: taking the bulletin's row lock inside that one would order locks
    * against cancel and retry-failed (bulletin first) and deadlock. A crash in between leaves the
-   * hint high, which only delays completion to the next recovery pass.
+   * hint high, which only delays completion to the next recovery pass. Answers the row's hint as
+   * it now is (null when there was nothing to settle), for `completeIfFinished`.
    */
-  async settle(bulletinId: string, count: number): Promise<void> {
-    if (count <= 0) return;
-    await poolQuery(this.db, `UPDATE bulletins SET open_deliveries = open_deliveries - $2 WHERE id = $1`, [bulletinId, count], 'vestnik_settle');
+  async settle(bulletinId: string, count: number): Promise<CompletionHint | null> {
+    if (count <= 0) return null;
+    const rows = await poolQuery<CompletionHint>(
+      this.db,
+      `UPDATE bulletins SET open_deliveries = open_deliveries - $2 WHERE id = $1 RETURNING ${HINT_COLUMNS}`,
+      [bulletinId, count],
+      'vestnik_settle',
+    );
+    return rows[0] ?? null;
   }
 
   /** Heartbeat of a chunk being sent: recovery only takes back claims nobody has touched for a while. */
@@ -210,8 +227,8 @@ export class DeliveryLedger {
   /**
    * Marks the bulletin `sent` when its fan-out is done and no delivery is queued or sending.
    *
-   * After every chunk this first reads the bulletin's `open_deliveries` hint and stops while it
-   * is above zero: deliveries carry no status index (so their updates stay on their page), and
+   * After every chunk this first reads the bulletin's `open_deliveries` hint (or takes the one
+   * the chunk's `settle` just answered) and stops while it is above zero: deliveries carry no status index (so their updates stay on their page), and
    * looking through the ledger costs a scan of the bulletin's deliveries. Only at zero, or when
    * recovery asks (`authoritative`, which also catches a hint left high by a crash), are the
    * deliveries themselves consulted; a hint found low is recounted. The transition then happens
@@ -219,15 +236,15 @@ export class DeliveryLedger {
    * retry-failed cannot be overtaken, and the conditional UPDATE lets exactly one caller win.
    * Returns true for that caller.
    */
-  async completeIfFinished(bulletinId: string, options: { authoritative?: boolean } = {}): Promise<boolean> {
+  async completeIfFinished(
+    bulletinId: string,
+    options: { authoritative?: boolean; hint?: CompletionHint | null } = {},
+  ): Promise<boolean> {
     if (!options.authoritative) {
-      const hint = await poolQuery<{ open: number; ready: boolean }>(
-        this.db,
-        `SELECT open_deliveries AS open, status = 'sending' AND fanout_done AS ready FROM bulletins WHERE id = $1`,
-        [bulletinId],
-        'vestnik_completion_hint',
-      );
-      if (!hint[0]?.ready || hint[0].open > 0) return false;
+      const hint =
+        options.hint ??
+        (await poolQuery<CompletionHint>(this.db, `SELECT ${HINT_COLUMNS} FROM bulletins WHERE id = $1`, [bulletinId], 'vestnik_completion_hint'))[0];
+      if (!hint?.ready || hint.open > 0) return false;
     }
     const pending: { pending: boolean }[] = await this.db.query(
       `SELECT EXISTS (SELECT 1 FROM deliveries WHERE bulletin_id = $1 AND status IN ${OPEN}) AS pending`,

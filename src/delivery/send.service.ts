@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../health/metrics.service';
 import { MailSendError, MailTransport } from '../mail/transport/mail-transport';
 import { BulletinMailer, PreparedBulletin } from './bulletin-mailer';
-import { ClaimedDelivery, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
+import { ClaimedDelivery, CompletionHint, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
 import { BouncesService } from '../bounces/bounces.service';
 
@@ -106,11 +106,11 @@ export class SendService {
     await Promise.all(Array.from({ length: Math.min(MESSAGES_IN_FLIGHT_PER_CHUNK, claimed.length) }, lane));
     await recorder.flush();
     // Straight after the records, so a failure below (Redis, a bounce write) cannot leave it high.
-    await this.ledger.settle(bulletinId, settled);
+    const hint = await this.ledger.settle(bulletinId, settled);
     for (const { subscriberId, response } of state.rejected) {
       await this.bounces?.recordSmtpRejection({ siteId: prepared.site.id, subscriberId, bulletinId, response });
     }
-    await this.afterRecord(bulletinId, outcomes, state.stopped);
+    await this.afterRecord(bulletinId, outcomes, state.stopped, hint);
     const sent = outcomes.filter((o) => o.status === 'sent').length;
     return { claimed: claimed.length, sent, throttleMs: state.throttleMs };
   }
@@ -150,6 +150,7 @@ export class SendService {
     bulletinId: string,
     outcomes: DeliveryOutcome[],
     stopped: Stop | null,
+    hint: CompletionHint | null,
   ): Promise<void> {
     const sent = outcomes.filter((o) => o.status === 'sent').length;
     const failed = outcomes.filter((o) => o.status === 'failed').length;
@@ -168,7 +169,7 @@ export class SendService {
     if (stopped?.reason === 'throttle') {
       this.logger.warn({ bulletinId, error: stopped.error.message }, 'SMTP server asks to slow down');
     }
-    await this.ledger.completeIfFinished(bulletinId);
+    await this.ledger.completeIfFinished(bulletinId, { hint });
   }
 }
 
