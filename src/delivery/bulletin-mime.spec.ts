@@ -28,6 +28,10 @@ describe(BulletinMime.name, () => {
     expect(raw).toContain('List-Unsubscribe: <http://vestnik.test/unsubscribe/abc>\r\n');
     expect(raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n');
     expect(raw).not.toContain('placeholder.invalid');
+    // What lets SMTP write it byte for byte: 7-bit, CRLF-terminated, no line starting with a dot.
+    expect(mail.wireReady).toBe(true);
+    expect(raw).toMatch(/^[^\u0080-\uffff]*\r\n$/);
+    expect(raw.split('\r\n').some((line) => line.startsWith('.'))).toBe(false);
 
     const parsed = await simpleParser(raw);
     expect(parsed.subject).toBe(subject);
@@ -39,6 +43,13 @@ describe(BulletinMime.name, () => {
     expect(parsed.html).toBe(html);
     expect(parsed.text).toBe(text);
     expect(parsed.date?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('is not wire-ready when a fixed header is not 7-bit (an internationalised Reply-To)', () => {
+    const mime = new BulletinMime({ ...envelope, replyTo: 'почта@вСмете.рф' }, 'news@vsmete.ru');
+    const mail = mime.compose('ivan@example.ru', 'Тема', '<p>.</p>', '.', '<m2@vsmete.ru>', '<http://vestnik.test/u/abc>');
+    expect(mail.wireReady).toBe(false);
+    expect(String(mail.raw)).toContain('Reply-To: почта@вСмете.рф\r\n');
   });
 
   it('leaves ASCII header values alone and refuses addresses it cannot carry', () => {

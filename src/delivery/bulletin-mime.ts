@@ -4,6 +4,8 @@ import { RawOutgoingMail } from '../mail/transport/mail-transport';
 
 const CRLF = '\r\n';
 const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
+/** One header line's worth of 7-bit text without line breaks (see RawOutgoingMail.wireReady). */
+const sevenBitLine = (value: string) => !/[\r\n\u0080-\uffff]/.test(value) && !value.includes('\0');
 /** Bytes of UTF-8 per RFC 2047 encoded-word: 45 bytes → 60 base64 chars, under the 75 limit. */
 const WORD_BYTES = 45;
 
@@ -17,6 +19,8 @@ const WORD_BYTES = 45;
 export class BulletinMime {
   private readonly boundary = `=_vestnik_${randomBytes(12).toString('hex')}`;
   private readonly fixedHeaders: string;
+  /** The fixed headers are 7-bit (a site's Reply-To may not be), so messages can be wire-ready. */
+  private readonly fixedSevenBit: boolean;
 
   constructor(
     envelope: MessageEnvelope,
@@ -29,6 +33,7 @@ export class BulletinMime {
     }
     lines.push('MIME-Version: 1.0', `Content-Type: multipart/alternative; boundary="${this.boundary}"`);
     this.fixedHeaders = lines.join(CRLF);
+    this.fixedSevenBit = lines.every(sevenBitLine);
   }
 
   /** True when this recipient's address can go into the fixed skeleton (plain ASCII, one line). */
@@ -52,7 +57,10 @@ export class BulletinMime {
       `Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}` +
       base64Lines(html) +
       `--${this.boundary}--${CRLF}`;
-    return { raw, envelope: { from: this.fromAddress, to: [to] }, messageId };
+    // Every other part is 7-bit by construction: base64 bodies, boundary lines, the encoded
+    // Subject and an address canCarry() accepted. Header lines start with a name or a space.
+    const wireReady = this.fixedSevenBit && sevenBitLine(listUnsubscribe) && sevenBitLine(messageId);
+    return { raw, envelope: { from: this.fromAddress, to: [to] }, messageId, wireReady };
   }
 }
 
@@ -86,9 +94,14 @@ function encodeWords(value: string): string {
   return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
 }
 
+/** UTF-8 of the body being encoded: reused, so no message allocates (and frees) a buffer of its own. */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
 /** Base64 in 76-character lines, each ending in CRLF. */
 function base64Lines(content: string): string {
-  const encoded = Buffer.from(content, 'utf8').toString('base64');
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+  if (scratch.length < content.length * 3) scratch = Buffer.allocUnsafeSlow(content.length * 3);
+  const encoded = scratch.toString('base64', 0, scratch.write(content, 0, 'utf8'));
   let out = '';
   for (let i = 0; i < encoded.length; i += 76) out += encoded.slice(i, i + 76) + CRLF;
   return out;

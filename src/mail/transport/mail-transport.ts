@@ -34,6 +34,11 @@ export interface RawOutgoingMail {
   messageId: string;
   /** When set, the transport signs `raw` (src/dkim) before sending. */
   dkim?: DkimOptions;
+  /**
+   * `raw` is 7-bit ASCII with CRLF line ends, ends in CRLF, and no line of it starts with a dot,
+   * so SMTP carries it byte for byte: no dot-stuffing scan, no UTF-8 encoding (bulletin skeletons).
+   */
+  wireReady?: boolean;
 }
 
 export type MailToSend = OutgoingMail | RawOutgoingMail;

@@ -89,6 +89,22 @@ describe(SmtpTransport.name, () => {
     }
   });
 
+  it('carries a wire-ready message byte for byte, and dot-stuffs one that is not', async () => {
+    const sink = await server();
+    const transport = new SmtpTransport(`smtp://127.0.0.1:${sink.port}?ignoreTLS=true`, 1);
+    try {
+      const raw = 'From: <news@example.test>\r\nTo: <a@example.test>\r\nSubject: s\r\n\r\nline one\r\nline two\r\n';
+      const envelope = { from: 'news@example.test', to: ['a@example.test'] };
+      await transport.send({ raw, envelope, messageId: '<w1@example.test>', wireReady: true });
+      const dotted = `${raw}.dot\r\n`;
+      await transport.send({ raw: dotted, envelope, messageId: '<w2@example.test>' });
+      expect(sink.received.map((r) => r.raw)).toEqual([raw, dotted]);
+    } finally {
+      await transport.close();
+      await sink.close();
+    }
+  });
+
   it('reports a refused recipient as permanent and goes on with the next message on the same connection', async () => {
     const sink = await server({
       onRcptTo: (address, _session, callback) =>

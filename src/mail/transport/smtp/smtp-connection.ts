@@ -9,6 +9,8 @@ export interface SmtpTransaction {
   to: string[];
   /** RFC 5322 source with CRLF line ends, not yet dot-stuffed. */
   data: string | Buffer;
+  /** `data` is 7-bit, CRLF-terminated and has no line starting with a dot: written as is. */
+  wireReady?: boolean;
   resolve: (response: string) => void;
   reject: (error: Error) => void;
   /** Times a dying connection handed it back before its body went out (bounded by MAX_RETURNS). */
@@ -130,7 +132,8 @@ export class SmtpConnection {
       // A server that says 354 although every recipient was refused gets an empty message.
       next = accepted && this.pipelining && !this.done() ? this.source.take() : null;
       this.socket.cork();
-      if (accepted) this.socket.write(dotStuff(tx.data));
+      // ASCII is its own Latin-1: that write is a plain copy, where UTF-8 would scan every byte.
+      if (accepted) this.socket.write(tx.wireReady ? tx.data : dotStuff(tx.data), tx.wireReady ? 'latin1' : 'utf8');
       this.socket.write('.\r\n');
       bodyWritten = accepted;
       if (next) this.writeEnvelope(next);

@@ -29,11 +29,14 @@ export class SmtpPool {
 
   constructor(private readonly options: SmtpOptions) {}
 
-  /** Resolves with the server's final answer (`250 2.0.0 Ok: queued as …`); rejects with SmtpError. */
-  send(from: string, to: string[], data: string | Buffer): Promise<string> {
+  /**
+   * Resolves with the server's final answer (`250 2.0.0 Ok: queued as …`); rejects with SmtpError.
+   * `wireReady`: see RawOutgoingMail.wireReady.
+   */
+  send(from: string, to: string[], data: string | Buffer, wireReady = false): Promise<string> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new SmtpError('The SMTP transport is closed', 'ECONNECTION'));
-      const transaction = { from, to, data, resolve, reject };
+      const transaction = { from, to, data, wireReady, resolve, reject };
       if (!this.handToIdle(transaction)) {
         this.queue.push(transaction);
         this.grow();
