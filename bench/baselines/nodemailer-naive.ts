@@ -41,14 +41,14 @@ export async function run(args: Args): Promise<{ messages: number; seconds: numb
     Array.from({ length: connections * 4 }, async () => {
       while (next < args.messages) {
         const i = next++;
-        const content = renderedBulletin(`Подписчик ${i}`, 'Бенч', 'https://bench.vestnik.test');
-        const unsubscribe = `https://vestnik.test/unsubscribe/token-${i}`;
+        const unsubscribe = `https://vestnik.bench.test/unsubscribe/${String(i).padStart(95, 'X')}`;
+        const content = renderedBulletin(`Подписчик ${i}`, 'Бенч', 'https://bench.vestnik.test', unsubscribe);
         await transport.sendMail({
           from: { name: 'Бенч', address: BENCH_FROM },
           to: recipient(i),
           subject: content.subject,
-          html: content.html + `<p><a href="${unsubscribe}">Отписаться</a></p>`,
-          text: content.text + `\nОтписаться: ${unsubscribe}\n`,
+          html: content.html,
+          text: content.text,
           headers: {
             'List-Unsubscribe': `<${unsubscribe}>`,
             'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',

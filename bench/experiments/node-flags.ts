@@ -8,6 +8,7 @@
  *     "" "--max-semi-space-size=2" "--max-semi-space-size=4"
  *
  * An empty string means no flags at all (Node's defaults); `product` means package.json's.
+ * `--single` runs one `VESTNIK_ROLE=all` process instead of api + worker.
  */
 import { runBulletin, BulletinResult } from '../scenarios/bulletin';
 import { startSink } from '../lib/sink';
@@ -17,7 +18,8 @@ const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const recipients = Number(option('recipients') ?? 20_000);
 const rounds = Number(option('rounds') ?? 1);
-const sets = args.filter((a) => !/^--(recipients|rounds)=/.test(a));
+const singleProcess = args.includes('--single');
+const sets = args.filter((a) => !/^--(recipients=|rounds=|single$)/.test(a));
 
 async function main(): Promise<void> {
   const sink = await startSink();
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const flags of sets) {
       const nodeFlags = flags === 'product' ? productNodeFlags() : flags.split(/\s+/).filter(Boolean);
-      const r = await runBulletin({ recipients, sink, nodeFlags });
+      const r = await runBulletin({ recipients, sink, nodeFlags, singleProcess });
       results.get(flags)!.push(r);
       process.stderr.write(
         `[${new Date().toISOString().slice(11, 19)}] ${JSON.stringify(flags || 'defaults')}: ${r.perSecond.toFixed(0)} msg/s, ` +

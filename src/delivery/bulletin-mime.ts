@@ -21,6 +21,7 @@ export class BulletinMime {
   private readonly fixedHeaders: string;
   /** The fixed headers are 7-bit (a site's Reply-To may not be), so messages can be wire-ready. */
   private readonly fixedSevenBit: boolean;
+  private lastSubject = { value: '', encoded: '' };
 
   constructor(
     envelope: MessageEnvelope,
@@ -36,6 +37,12 @@ export class BulletinMime {
     this.fixedSevenBit = lines.every(sevenBitLine);
   }
 
+  /** Most bulletins' subject is the same for every recipient: encoded once, not per message. */
+  private encodedSubject(subject: string): string {
+    if (subject !== this.lastSubject.value) this.lastSubject = { value: subject, encoded: encodeHeader(subject) };
+    return this.lastSubject.encoded;
+  }
+
   /** True when this recipient's address can go into the fixed skeleton (plain ASCII, one line). */
   static canCarry(address: string): boolean {
     return ASCII_PRINTABLE.test(address) && !/[<>\s]/.test(address);
@@ -47,7 +54,7 @@ export class BulletinMime {
       `${this.fixedHeaders}${CRLF}` +
       `List-Unsubscribe: ${listUnsubscribe}${CRLF}` +
       `To: ${to}${CRLF}` +
-      `Subject: ${encodeHeader(subject)}${CRLF}` +
+      `Subject: ${this.encodedSubject(subject)}${CRLF}` +
       `Message-ID: ${messageId}${CRLF}` +
       `Date: ${new Date().toUTCString().replace('GMT', '+0000')}${CRLF}${CRLF}` +
       `--${this.boundary}${CRLF}` +
@@ -102,7 +109,9 @@ function base64Lines(content: string): string {
   // A UTF-16 code unit takes at most 3 bytes of UTF-8.
   if (scratch.length < content.length * 3) scratch = Buffer.allocUnsafeSlow(content.length * 3);
   const encoded = scratch.toString('base64', 0, scratch.write(content, 0, 'utf8'));
-  let out = '';
-  for (let i = 0; i < encoded.length; i += 76) out += encoded.slice(i, i + 76) + CRLF;
-  return out;
+  // join() builds one flat string; `out += line + CRLF` left three objects per line for the GC.
+  const lines: string[] = [];
+  for (let i = 0; i < encoded.length; i += 76) lines.push(encoded.slice(i, i + 76));
+  lines.push('');
+  return lines.join(CRLF);
 }
