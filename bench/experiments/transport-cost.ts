@@ -1,7 +1,8 @@
 /**
  * Experiment: the SMTP transport alone. The same pre-built messages as baseline (a), sent through
  * Vestnik's SmtpPool (`n` in flight, as the worker's chunks keep them) to the same sink, then
- * through baseline (a) itself, interleaved; prints msg/s and CPU µs per message of each.
+ * through baseline (a) itself, interleaved; prints msg/s and CPU µs per message of each. The messages
+ * go in as wire-ready (7-bit, no line starting with a dot), as bulletin messages do.
  *   npx ts-node --transpile-only bench/experiments/transport-cost.ts [messages=100000] [rounds=2]
  */
 import { run as pipelined } from '../baselines/smtp-pipelined';
@@ -22,7 +23,7 @@ async function viaPool(port: number): Promise<{ perSecond: number; cpuUs: number
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
-      for (let i = next++; i < messages; i = next++) await pool.send(BENCH_FROM, [recipient(i)], personalise(i));
+      for (let i = next++; i < messages; i = next++) await pool.send(BENCH_FROM, [recipient(i)], personalise(i), true);
     }),
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
