@@ -6,6 +6,7 @@
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { NEW_MESSAGE_ID } from '../../src/delivery/message-id';
 
 interface Args {
   databaseUrl: string;
@@ -25,7 +26,7 @@ export async function run(args: Args): Promise<{ rows: number; seconds: number; 
   const t0 = process.hrtime.bigint();
   const inserted = await client.query<{ id: string }>(
     `INSERT INTO deliveries (bulletin_id, subscriber_id, status, message_id)
-     SELECT $1, id, 'queued', '<' || replace(gen_random_uuid()::text, '-', '') || '@example.com>'
+     SELECT $1, id, 'queued', ${NEW_MESSAGE_ID("'example.com'")}
      FROM subscribers WHERE site_id = $2 AND status = 'active'
      ON CONFLICT DO NOTHING RETURNING id`,
     [args.bulletinId, args.siteId],

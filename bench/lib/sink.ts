@@ -76,8 +76,7 @@ export async function startSink(): Promise<Sink> {
   });
   let count = 0;
   child.stdout!.on('data', (d: Buffer) => {
-    const all = [...d.toString().matchAll(/mesg=(\d+)/g)];
-    if (all.length) count = Number(all[all.length - 1][1]);
+    count = lastMesg(d.toString()) ?? count;
   });
   const port = info.port as number;
   return {
@@ -97,11 +96,16 @@ function lastCounter(file: string): number {
     const size = fstatSync(fd).size;
     const tail = Buffer.alloc(Math.min(size, 512));
     readSync(fd, tail, 0, tail.length, size - tail.length);
-    const all = [...tail.toString('latin1').matchAll(/mesg=(\d+)/g)];
-    return all.length ? Number(all[all.length - 1][1]) : 0;
+    return lastMesg(tail.toString('latin1')) ?? 0;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The last `mesg=N` counter in `text` (both sinks print smtp-sink's), or null. */
+function lastMesg(text: string): number | null {
+  const all = [...text.matchAll(/mesg=(\d+)/g)];
+  return all.length ? Number(all[all.length - 1][1]) : null;
 }
 
 async function waitForPort(port: number): Promise<void> {

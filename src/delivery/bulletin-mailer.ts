@@ -5,11 +5,11 @@ import { Bulletin } from '../bulletins/bulletin.entity';
 import { MessageHeadersService } from '../mail/message-headers.service';
 import { MessageRenderer, Recipient, RenderedMessage } from '../mail/templates/message-renderer';
 import { TemplatesService } from '../mail/templates/templates.service';
-import { MailToSend, OutgoingMail } from '../mail/transport/mail-transport';
+import { DkimOptions, MailToSend, OutgoingMail } from '../mail/transport/mail-transport';
 import { Site } from '../sites/site.entity';
 import { TokensService } from '../tokens/tokens.service';
-import { siteDkimOptions } from '../dkim/dkim-key';
 import { BulletinMime } from './bulletin-mime';
+import { messageIdDomain } from './message-id';
 
 /** A bulletin ready to render for many recipients in this process. */
 export interface PreparedBulletin {
@@ -20,6 +20,8 @@ export interface PreparedBulletin {
   messageIdDomain: string;
   /** The per-bulletin MIME skeleton (From, list headers, boundary), built once. */
   mime: BulletinMime;
+  /** The site's DKIM signing options, if it signs. */
+  dkim: DkimOptions | undefined;
 }
 
 export interface BulletinRecipient extends Recipient {
@@ -72,7 +74,7 @@ export class BulletinMailer {
     const renderer = await this.templates.prepareBulletin(site, { subject: bulletin.subject, html: bulletin.html, text: bulletin.text });
     const sample = this.headers.build(site, 'http://placeholder.invalid/', bulletin.id);
     const mime = new BulletinMime(sample, sample.from.address);
-    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site.fromEmail), mime };
+    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site.fromEmail), mime, dkim: sample.dkim };
   }
 
   render(prepared: PreparedBulletin, recipient: BulletinRecipient): RenderedMessage {
@@ -90,7 +92,7 @@ export class BulletinMailer {
     // The skeleton holds every other header: only List-Unsubscribe is personal.
     const listUnsubscribe = this.headers.listUnsubscribe(prepared.site, unsubscribeUrl);
     const raw = prepared.mime.compose(recipient.email, rendered.subject, rendered.html, rendered.text, messageId, listUnsubscribe);
-    return { ...raw, dkim: siteDkimOptions(prepared.site) };
+    return { ...raw, dkim: prepared.dkim };
   }
 
   /** The whole message for one recipient; `messageId` is the delivery's own, reused on resends. */
@@ -131,10 +133,4 @@ export class BulletinMailer {
     const site = await this.db.getRepository(Site).findOneByOrFail({ id: bulletin.siteId });
     return this.prepareFor(site, bulletin);
   }
-}
-
-/** The right-hand side of the site's Message-IDs: its From domain. */
-export function messageIdDomain(fromEmail: string): string {
-  const domain = fromEmail.slice(fromEmail.lastIndexOf('@') + 1).toLowerCase();
-  return /^[a-z0-9.-]+$/.test(domain) ? domain : 'vestnik.invalid';
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { poolQuery } from '../database/pool-query';
+import { NEW_MESSAGE_ID } from './message-id';
 import { WebhookEventsService } from '../webhooks/webhook-events.service';
 
 /** A delivery claimed for sending, with what rendering needs about its subscriber. */
@@ -14,6 +15,12 @@ export interface ClaimedDelivery {
   name: string | null;
   locale: string | null;
   attributes: Record<string, unknown>;
+}
+
+/** What a claim took: the deliveries to send, and how many it settled as `skipped` instead. */
+export interface Claim {
+  deliveries: ClaimedDelivery[];
+  skipped: number;
 }
 
 /** The outcome of one claimed delivery, recorded with the rest of its chunk. */
@@ -51,8 +58,6 @@ export async function updateReturning<T = Record<string, unknown>>(
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const SENDABLE = `s.status = 'active' AND s.email IS NOT NULL AND s.erased_at IS NULL`;
-/** A Message-ID for a delivery, kept for every resend: `<32 hex digits@domain>`. */
-const NEW_MESSAGE_ID = (domain: string) => `'<' || replace(gen_random_uuid()::text, '-', '') || '@' || ${domain} || '>'`;
 /** Statuses whose delivery still has to be sent (or to have its outcome recorded). */
 const OPEN = `('queued','sending')`;
 /** The bulletin's columns behind CompletionHint. */
@@ -131,10 +136,11 @@ export class DeliveryLedger {
    * when their subscriber may still be mailed, else `skipped`. Concurrent claims of the same ids
    * cannot both win: the row lock makes the second re-check `status = 'queued'` and drop the row.
    * The Message-ID comes from fan-out; rows written before that (migration 1764600100000) get
-   * theirs here. None of the columns changed is indexed, so the update stays on its page.
+   * theirs here. None of the columns changed is indexed, so the update stays on its page. The
+   * skipped ones leave the open statuses: the caller settles them with the chunk's outcomes.
    */
-  async claim(bulletinId: string, ids: string[], messageIdDomain: string): Promise<ClaimedDelivery[]> {
-    if (ids.length === 0) return [];
+  async claim(bulletinId: string, ids: string[], messageIdDomain: string): Promise<Claim> {
+    if (ids.length === 0) return { deliveries: [], skipped: 0 };
     const rows = await poolQuery<ClaimedDelivery & { status: string }>(
       this.db,
       `UPDATE deliveries d
@@ -155,8 +161,7 @@ export class DeliveryLedger {
       'vestnik_claim',
     );
     const sendable = rows.filter((row) => row.status === 'sending');
-    if (sendable.length < rows.length) await this.settle(bulletinId, rows.length - sendable.length);
-    return sendable.map(({ status: _status, ...rest }) => rest);
+    return { deliveries: sendable.map(({ status: _status, ...rest }) => rest), skipped: rows.length - sendable.length };
   }
 
   /**

@@ -25,7 +25,7 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
   const batches: number[] = [];
   const settled: number[] = [];
   const ledger = {
-    claim: async () => rows,
+    claim: async () => ({ deliveries: rows, skipped: 0 }),
     record: async (_id: string, outcomes: DeliveryOutcome[]) => {
       if (recordFailures-- > 0) throw new Error('connection terminated');
       batches.push(outcomes.length);

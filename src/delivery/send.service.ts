@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../health/metrics.service';
 import { MailSendError, MailTransport } from '../mail/transport/mail-transport';
 import { BulletinMailer, PreparedBulletin } from './bulletin-mailer';
-import { ClaimedDelivery, CompletionHint, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
+import { Claim, ClaimedDelivery, CompletionHint, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
 import { BouncesService } from '../bounces/bounces.service';
 
@@ -67,10 +67,10 @@ export class SendService {
   async processChunk(bulletinId: string, deliveryIds: string[]): Promise<ChunkResult> {
     const prepared = await this.mailer.prepare(bulletinId);
     if (!prepared) return { claimed: 0, sent: 0, throttleMs: null };
-    const claimed = await this.ledger.claim(bulletinId, deliveryIds, prepared.messageIdDomain);
-    const heartbeat = this.heartbeat(claimed.map((d) => d.id));
+    const claim = await this.ledger.claim(bulletinId, deliveryIds, prepared.messageIdDomain);
+    const heartbeat = this.heartbeat(claim.deliveries.map((d) => d.id));
     try {
-      return await this.sendClaimed(bulletinId, prepared, claimed);
+      return await this.sendClaimed(bulletinId, prepared, claim);
     } finally {
       clearInterval(heartbeat);
     }
@@ -89,10 +89,11 @@ export class SendService {
     return timer;
   }
 
-  private async sendClaimed(bulletinId: string, prepared: PreparedBulletin, claimed: ClaimedDelivery[]): Promise<ChunkResult> {
+  private async sendClaimed(bulletinId: string, prepared: PreparedBulletin, claim: Claim): Promise<ChunkResult> {
+    const claimed = claim.deliveries;
     const state: ChunkState = { stopped: null, throttleMs: null, rejected: [] };
     const outcomes: DeliveryOutcome[] = new Array<DeliveryOutcome>(claimed.length);
-    let settled = 0;
+    let settled = claim.skipped;
     const recorder = new OutcomeRecorder(async (batch) => {
       settled += await this.ledger.record(bulletinId, batch);
     });
@@ -105,7 +106,8 @@ export class SendService {
     };
     await Promise.all(Array.from({ length: Math.min(MESSAGES_IN_FLIGHT_PER_CHUNK, claimed.length) }, lane));
     await recorder.flush();
-    // Straight after the records, so a failure below (Redis, a bounce write) cannot leave it high.
+    // One settle per chunk (skipped at claim, then recorded), straight after the records, so a
+    // failure below (Redis, a bounce write) cannot leave the hint high.
     const hint = await this.ledger.settle(bulletinId, settled);
     for (const { subscriberId, response } of state.rejected) {
       await this.bounces?.recordSmtpRejection({ siteId: prepared.site.id, subscriberId, bulletinId, response });

@@ -1,5 +1,5 @@
 import { applyDkim } from '../../dkim/apply-dkim';
-import { isRawMail, MailSendError, MailToSend, MailTransport, SendResult } from './mail-transport';
+import { MailSendError, MailToSend, MailTransport, SendResult } from './mail-transport';
 import { toRawMail } from './mime';
 import { smtpOptions } from './smtp/smtp-options';
 import { SmtpPool } from './smtp/smtp-pool';
@@ -20,8 +20,7 @@ export class SmtpTransport extends MailTransport {
 
   async send(mail: MailToSend): Promise<SendResult> {
     try {
-      // A prebuilt message without DKIM (the bulletin hot path) goes straight to the pool.
-      const raw = isRawMail(mail) && !mail.dkim ? mail : await toRawMail(await applyDkim(mail));
+      const raw = await toRawMail(await applyDkim(mail));
       const response = await this.pool.send(raw.envelope.from, raw.envelope.to, raw.raw, raw.wireReady === true);
       return { messageId: raw.messageId, response };
     } catch (error) {
