@@ -1,6 +1,8 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
+import { ROOT_LOGGER } from './common/request-log';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
@@ -26,30 +28,15 @@ export class AppModule {
   static async forRoot(config: AppConfig): Promise<DynamicModule> {
     const http = config.role === 'worker' ? [] : (await import('./http.modules')).httpModules(config);
     const workers = config.role === 'api' ? [] : (await import('./worker.modules')).WORKER_MODULES;
+    const logger = pino({ level: config.logLevel });
     return {
       module: AppModule,
+      providers: [{ provide: ROOT_LOGGER, useValue: logger }],
+      exports: [ROOT_LOGGER],
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            genReqId: (req) => String(req.headers['x-request-id']),
-            redact: {
-              paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.key', 'res.headers["set-cookie"]'],
-              censor: '[redacted]',
-            },
-            serializers: {
-              // Public links carry tokens: log the route, not the token.
-              req: (req: { id: string; method: string; url: string }) => ({
-                id: req.id,
-                method: req.method,
-                url: req.url.replace(/\/(confirm|unsubscribe)\/[^/?]+/, '/$1/…').split('?')[0],
-              }),
-              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-            },
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-          },
-        }),
+        // Application logs; the line per HTTP request is written by src/common/request-log.ts.
+        LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
         QueueModule,
         ...CORE_MODULES,

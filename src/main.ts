@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
 import { bootstrap } from './bootstrap';
+import { applyV8Flags } from './v8-flags';
 
 async function main(): Promise<void> {
   let config;
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  applyV8Flags(config.role);
   const app = await bootstrap(config);
   let stopping = false;
   const stop = (signal: string) => {

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 
 /**
  * Three places start Vestnik: `npm start`, the image's CMD (docker-compose runs it unchanged)
- * and the benchmark, which takes its node flags from package.json. Node flags added to one
- * (README "Memory") must reach the others, or the bench measures something else than production.
+ * and the benchmark, which takes its node flags from package.json. Node flags added to one must
+ * reach the others, or the bench measures something else than production. (The V8 flags per role
+ * are set by the process itself: src/v8-flags.ts.)
  */
 describe('start command', () => {
   const root = join(__dirname, '..');

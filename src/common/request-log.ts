@@ -1,0 +1,37 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+
+/** The process's pino instance: nestjs-pino's root logger and the request lines' (see AppModule). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/** Polled by load balancers and Prometheus: not worth a line each. */
+const QUIET_URLS = new Set(['/health', '/metrics']);
+
+/** Public links carry tokens: log the route, not the token, and never the query string. */
+export function loggedUrl(url: string): string {
+  return url.replace(/\/(confirm|unsubscribe)\/[^/?]+/, '/$1/…').split('?')[0];
+}
+
+/**
+ * One JSON line per answered request, in pino-http's shape (`req`, `res`, `responseTime`,
+ * "request completed", level error from 500 up), written by a Fastify hook. pino-http ran as
+ * Express-style middleware through @fastify/middie and nestjs-pino bound an AsyncLocalStorage
+ * around every request for it: about 8% of a registration's CPU for this one line (issue 6).
+ * The line names the request id; so do the errors the exception filters log.
+ */
+export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (!QUIET_URLS.has(request.url)) {
+      const failed = reply.statusCode >= 500;
+      logger[failed ? 'error' : 'info'](
+        {
+          req: { id: request.id, method: request.method, url: loggedUrl(request.url) },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        failed ? 'request errored' : 'request completed',
+      );
+    }
+    done();
+  });
+}
