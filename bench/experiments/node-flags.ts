@@ -7,7 +7,9 @@
  *   npx ts-node --transpile-only bench/experiments/node-flags.ts --recipients=20000 --rounds=2 \
  *     "" "--max-semi-space-size=2" "--max-semi-space-size=4"
  *
- * An empty string means no flags at all (Node's defaults); `product` means package.json's.
+ * An empty string means no flags on the command line (then the worker and `all` roles set
+ * `--heap-growing-percent=40` themselves, src/v8-flags.ts; a `--heap-growing-percent=N` in a set
+ * replaces it); `product` means package.json's.
  * `--single` runs one `VESTNIK_ROLE=all` process instead of api + worker.
  */
 import { runBulletin, BulletinResult } from '../scenarios/bulletin';
