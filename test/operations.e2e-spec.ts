@@ -59,6 +59,10 @@ describe('Operations: errors, limits, health, metrics, docs', () => {
     expect(res.headers['x-request-id']).toBe('trace-123');
     expect(res.headers['content-security-policy']).toContain(`frame-ancestors 'none'`);
     expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+    const badUrl = await t.http().get('/v1/sites/%zz/subscribers').set('x-request-id', 'trace-456');
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.body.code).toBe('invalid_url');
+    expect(badUrl.headers['x-request-id']).toBe('trace-456');
     const page = await t.http().get('/unsubscribe/not-a-token');
     expect(page.headers['content-security-policy']).toContain(`default-src 'self'`);
     expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');

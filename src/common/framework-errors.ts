@@ -19,6 +19,8 @@ export function setInvalidLinkPage(render: InvalidLinkPage): void {
  * and the whole path echoed back. API paths get our error shape; public link pages the 400 page.
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // Routing failed before the onRequest hook that sets it on every other answer.
+  void reply.header('x-request-id', request.id);
   if (PUBLIC_LINK.test(request.raw.url ?? '') && invalidLinkPage) {
     void reply
       .status(400)
