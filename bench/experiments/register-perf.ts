@@ -1,26 +1,54 @@
 /**
  * Registrations (50 connections, a new address each) at one api process, 3 s of warm-up, then
- * `seconds` measured: req/s, p99 and api CPU per request, with `perf record -e cpu-clock` of the
+ * `seconds` measured: req/s, p99, api and PostgreSQL CPU per request, with `perf record -e cpu-clock` of the
  * api during the measured part (JIT symbols from --perf-basic-prof).
  *
  *   npx ts-node --transpile-only bench/experiments/register-perf.ts [seconds=15] [outdir=/tmp/prof]
  *   perf report -i /tmp/prof/perf.data --no-children --sort symbol
  *
- * `NO_PERF=1` measures without perf; `REG_FLAGS="--flag …"` replaces the api's node flags
+ * `NO_PERF=1` measures without perf; `BARE=1` runs the bench's bare route instead; `REG_FLAGS="--flag …"` replaces the api's node flags
  * (package.json `start`'s), e.g. `REG_FLAGS=--heap-growing-percent=40`.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createBenchEnv } from '../lib/env';
 import { load } from '../lib/load';
 import { cpuMs } from '../lib/proc';
 import { startSink } from '../lib/sink';
 import { createSite, launchVestnik, productNodeFlags } from '../lib/vestnik';
+import { registerBaseline, WARMUP_SECONDS } from '../scenarios/http';
 
-const WARMUP_SECONDS = 3;
+/**
+ * CPU of every PostgreSQL process (backends, WAL writer, …) in ms, counting backends that have
+ * ended: the postmaster's children's time (cutime + cstime, fields 16 and 17 of /proc/pid/stat).
+ */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10; // 10 ms ticks
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** `BARE=1`: the bench's bare route instead (PostgreSQL CPU spread over warm-up and run alike). */
+async function bare(seconds: number): Promise<void> {
+  const pg0 = postgresCpuMs();
+  const r = await registerBaseline(seconds);
+  const requests = (r.ok * (seconds + WARMUP_SECONDS)) / seconds;
+  console.log(JSON.stringify({ rps: r.rps, p99: r.p99, ok: r.ok, cpuMsPerRequest: r.cpuMsPerRequest, postgresCpuMsPerRequest: (postgresCpuMs() - pg0) / requests }));
+}
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 15);
+  if (process.env.BARE) return bare(seconds);
   const out = process.argv[3] ?? '/tmp/prof';
   const withPerf = !process.env.NO_PERF;
   const flags = process.env.REG_FLAGS !== undefined ? process.env.REG_FLAGS.split(/\s+/).filter(Boolean) : productNodeFlags();
@@ -45,8 +73,11 @@ async function main(): Promise<void> {
         ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(p.pid), '-o', `${out}/perf.data`, '--', 'sleep', String(seconds)], { stdio: 'inherit' })
         : null;
       const cpu0 = cpuMs(p.pid);
+      const pg0 = postgresCpuMs();
       const r = await load({ ...options, seconds });
-      console.log(JSON.stringify({ rps: r.rps, p99: r.p99, ok: r.ok, non2xx: r.non2xx, cpuMsPerRequest: (cpuMs(p.pid) - cpu0) / r.ok }));
+      const cpuMsPerRequest = (cpuMs(p.pid) - cpu0) / r.ok;
+      const postgresCpuMsPerRequest = (postgresCpuMs() - pg0) / r.ok;
+      console.log(JSON.stringify({ rps: r.rps, p99: r.p99, ok: r.ok, non2xx: r.non2xx, cpuMsPerRequest, postgresCpuMsPerRequest }));
       if (perf) await new Promise((resolve) => perf.once('exit', resolve));
     } finally {
       await p.stop();
