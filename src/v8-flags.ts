@@ -18,7 +18,8 @@ export function v8FlagsFor(role: Role): string[] {
  * next collection limit. A `--heap-growing-percent` given on the node command line wins.
  */
 export function applyV8Flags(role: Role, execArgv: readonly string[] = process.execArgv): string[] {
-  if (execArgv.some((arg) => arg.startsWith(HEAP_GROWING))) return [];
+  // V8 accepts `_` for `-` in flag names (`--heap_growing_percent=60`).
+  if (execArgv.some((arg) => arg.replace(/_/g, '-').startsWith(HEAP_GROWING))) return [];
   const flags = v8FlagsFor(role);
   for (const flag of flags) setFlagsFromString(flag);
   return flags;

@@ -9,7 +9,7 @@
  *
  * An empty string means no flags on the command line (then the worker and `all` roles set
  * `--heap-growing-percent=40` themselves, src/v8-flags.ts; a `--heap-growing-percent=N` in a set
- * replaces it); `product` means package.json's.
+ * replaces it, and `--heap-growing-percent=0` is V8's default growth); `product` means package.json's.
  * `--single` runs one `VESTNIK_ROLE=all` process instead of api + worker.
  */
 import { runBulletin, BulletinResult } from '../scenarios/bulletin';

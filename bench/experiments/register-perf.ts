@@ -16,7 +16,7 @@ import { load } from '../lib/load';
 import { cpuMs } from '../lib/proc';
 import { startSink } from '../lib/sink';
 import { createSite, launchVestnik, productNodeFlags } from '../lib/vestnik';
-import { registerBaseline, WARMUP_SECONDS } from '../scenarios/http';
+import { registerBody, WARMUP_SECONDS, withBareServer } from '../scenarios/http';
 
 /**
  * CPU of every PostgreSQL process (backends, WAL writer, …) in ms, counting backends that have
@@ -38,12 +38,18 @@ function postgresCpuMs(): number {
   return total;
 }
 
-/** `BARE=1`: the bench's bare route instead (PostgreSQL CPU spread over warm-up and run alike). */
+/** `BARE=1`: the bench's bare route instead, measured over the same window. */
 async function bare(seconds: number): Promise<void> {
-  const pg0 = postgresCpuMs();
-  const r = await registerBaseline(seconds);
-  const requests = (r.ok * (seconds + WARMUP_SECONDS)) / seconds;
-  console.log(JSON.stringify({ rps: r.rps, p99: r.p99, ok: r.ok, cpuMsPerRequest: r.cpuMsPerRequest, postgresCpuMsPerRequest: (postgresCpuMs() - pg0) / requests }));
+  await withBareServer(async (url, _databaseUrl, slug, _siteId, pid) => {
+    const options = { url, headers: { 'content-type': 'application/json' }, next: () => ({ path: `/v1/sites/${slug}/subscribers`, body: registerBody() }) };
+    await load({ ...options, seconds: WARMUP_SECONDS });
+    const cpu0 = cpuMs(pid);
+    const pg0 = postgresCpuMs();
+    const r = await load({ ...options, seconds });
+    const cpuMsPerRequest = (cpuMs(pid) - cpu0) / r.ok;
+    const postgresCpuMsPerRequest = (postgresCpuMs() - pg0) / r.ok;
+    console.log(JSON.stringify({ rps: r.rps, p99: r.p99, ok: r.ok, non2xx: r.non2xx, cpuMsPerRequest, postgresCpuMsPerRequest }));
+  });
 }
 
 async function main(): Promise<void> {

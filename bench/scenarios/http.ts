@@ -16,7 +16,7 @@ export interface HttpResult extends LoadResult {
 
 let counter = 0;
 /** A new address per request, unique across runs of one harness. */
-const registerBody = () =>
+export const registerBody = () =>
   JSON.stringify({
     email: `Reg.${process.pid}.${counter++}@Bench-Register.TEST`,
     name: 'Регистрация',
@@ -25,7 +25,7 @@ const registerBody = () =>
   });
 
 /** The bare raw-Node route on a fresh, migrated database. */
-async function withBareServer<T>(fn: (url: string, databaseUrl: string, siteSlug: string, siteId: string, pid: number) => Promise<T>): Promise<T> {
+export async function withBareServer<T>(fn: (url: string, databaseUrl: string, siteSlug: string, siteId: string, pid: number) => Promise<T>): Promise<T> {
   const env = await createBenchEnv();
   try {
     await migrate(env.databaseUrl);
@@ -51,10 +51,12 @@ async function withBareServer<T>(fn: (url: string, databaseUrl: string, siteSlug
 export const WARMUP_SECONDS = 3;
 
 async function measured(pid: number, options: LoadOptions): Promise<HttpResult> {
-  await load({ ...options, seconds: WARMUP_SECONDS });
+  const warm = await load({ ...options, seconds: WARMUP_SECONDS });
   const cpu0 = cpuMs(pid);
   const result = await load(options);
-  return { ...result, cpuMsPerRequest: (cpuMs(pid) - cpu0) / Math.max(1, result.ok) };
+  const cpuMsPerRequest = (cpuMs(pid) - cpu0) / Math.max(1, result.ok);
+  // A failure while warming up is still a failure of the run.
+  return { ...result, non2xx: result.non2xx + warm.non2xx, errors: result.errors + warm.errors, cpuMsPerRequest };
 }
 
 export function registerBaseline(seconds: number): Promise<HttpResult> {
