@@ -34,9 +34,7 @@ export function createAdapter(config: Pick<AppConfig, 'trustProxy'>): FastifyAda
     frameworkErrors: answerFrameworkError,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
-      req.headers['x-request-id'] = id;
-      return id;
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
 }

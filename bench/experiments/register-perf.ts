@@ -20,17 +20,14 @@ import { registerBody, WARMUP_SECONDS, withBareServer } from '../scenarios/http'
 
 /**
  * CPU of every PostgreSQL process (backends, WAL writer, …) in ms, counting backends that have
- * ended: the postmaster's children's time (cutime + cstime, fields 16 and 17 of /proc/pid/stat).
+ * ended (the postmaster's ended children).
  */
 function postgresCpuMs(): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10; // 10 ms ticks
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(entry), true);
     } catch {
       // the process ended meanwhile
     }
@@ -60,7 +57,6 @@ async function main(): Promise<void> {
   const flags = process.env.REG_FLAGS !== undefined ? process.env.REG_FLAGS.split(/\s+/).filter(Boolean) : productNodeFlags();
   const sink = await startSink();
   const env = await createBenchEnv();
-  let n = 0;
   try {
     const p = await launchVestnik({ role: 'api', env, smtpUrl: sink.url, label: 'regperf', nodeFlags: withPerf ? [...flags, '--perf-basic-prof'] : flags });
     try {
@@ -68,10 +64,7 @@ async function main(): Promise<void> {
       const options = {
         url: p.url,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${site.backendKey}` },
-        next: () => ({
-          path: `/v1/sites/${site.slug}/subscribers`,
-          body: JSON.stringify({ email: `Reg.${n++}@Bench-Register.TEST`, name: 'Регистрация', locale: 'ru', consent: { source: 'bench', ip: '203.0.113.7', userAgent: 'autocannon' } }),
-        }),
+        next: () => ({ path: `/v1/sites/${site.slug}/subscribers`, body: registerBody() }),
       };
       await load({ ...options, seconds: WARMUP_SECONDS });
       if (withPerf) mkdirSync(out, { recursive: true });

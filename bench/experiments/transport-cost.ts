@@ -23,7 +23,7 @@ async function viaPool(port: number): Promise<{ perSecond: number; cpuUs: number
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
-      for (let i = next++; i < messages; i = next++) await pool.send(BENCH_FROM, [recipient(i)], personalise(i), true);
+      for (let i = next++; i < messages; i = next++) await pool.send({ from: BENCH_FROM, to: [recipient(i)], data: personalise(i), wireReady: true });
     }),
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

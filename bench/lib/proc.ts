@@ -7,12 +7,16 @@ export const ROOT_DIR = join(BENCH_DIR, '..');
 
 const TICK_MS = 10; // CLK_TCK is 100 on Linux: /proc times are in 10 ms ticks.
 
-/** CPU time (user + system) a process has used so far, in ms, read from outside (no product hook needed). */
-export function cpuMs(pid: number): number {
+/**
+ * CPU time (user + system) a process has used so far, in ms, read from outside (no product hook
+ * needed). `endedChildren` adds that of its children that have ended (cutime + cstime).
+ */
+export function cpuMs(pid: number, endedChildren = false): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  // Fields after the parenthesised command name; utime, stime, cutime, cstime are fields 14–17.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (endedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) * TICK_MS;
 }
 
 /** Resident set size now and its peak (VmHWM), in MB. */

@@ -21,7 +21,7 @@ export class SmtpTransport extends MailTransport {
   async send(mail: MailToSend): Promise<SendResult> {
     try {
       const raw = await toRawMail(await applyDkim(mail));
-      const response = await this.pool.send(raw.envelope.from, raw.envelope.to, raw.raw, raw.wireReady === true);
+      const response = await this.pool.send({ from: raw.envelope.from, to: raw.envelope.to, data: raw.raw, wireReady: raw.wireReady });
       return { messageId: raw.messageId, response };
     } catch (error) {
       throw MailSendError.from(error);

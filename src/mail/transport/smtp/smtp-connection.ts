@@ -3,14 +3,18 @@ import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import { SmtpOptions } from './smtp-options';
 import { SmtpError, SmtpReplies, SmtpReply } from './smtp-replies';
 
-/** One message for one SMTP transaction; the pool settles it with the server's final answer. */
-export interface SmtpTransaction {
+/** One message for one SMTP transaction. */
+export interface SmtpMessage {
   from: string;
   to: string[];
   /** RFC 5322 source with CRLF line ends, not yet dot-stuffed. */
   data: string | Buffer;
   /** `data` is 7-bit, CRLF-terminated and has no line starting with a dot: written as is. */
   wireReady?: boolean;
+}
+
+/** A message in the pool, settled with the server's final answer. */
+export interface SmtpTransaction extends SmtpMessage {
   resolve: (response: string) => void;
   reject: (error: Error) => void;
   /** Times a dying connection handed it back before its body went out (bounded by MAX_RETURNS). */

@@ -1,4 +1,4 @@
-import { SmtpConnection, SmtpTransaction, TransactionSource } from './smtp-connection';
+import { SmtpConnection, SmtpMessage, SmtpTransaction, TransactionSource } from './smtp-connection';
 import { SmtpOptions } from './smtp-options';
 import { SmtpError } from './smtp-replies';
 
@@ -29,14 +29,14 @@ export class SmtpPool {
 
   constructor(private readonly options: SmtpOptions) {}
 
-  /**
-   * Resolves with the server's final answer (`250 2.0.0 Ok: queued as …`); rejects with SmtpError.
-   * `wireReady`: see RawOutgoingMail.wireReady.
-   */
-  send(from: string, to: string[], data: string | Buffer, wireReady = false): Promise<string> {
+  /** Resolves with the server's final answer (`250 2.0.0 Ok: queued as …`); rejects with SmtpError. */
+  send(message: SmtpMessage): Promise<string> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new SmtpError('The SMTP transport is closed', 'ECONNECTION'));
-      const transaction = { from, to, data, wireReady, resolve, reject };
+      // Built field by field: one object shape for every transaction (a spread measured 5–8 µs
+      // more per message in bench/experiments/transport-cost.ts).
+      const { from, to, data, wireReady = false } = message;
+      const transaction: SmtpTransaction = { from, to, data, wireReady, resolve, reject };
       if (!this.handToIdle(transaction)) {
         this.queue.push(transaction);
         this.grow();
