@@ -189,6 +189,13 @@ describe('Subscribers: export, erase, list, patch, tenants', () => {
     expect(list.body.items).toEqual([]);
     expect((await site.backend.get(path(id)).expect(200)).body.status).toBe('active');
     await site.backend.get(path('not-a-uuid')).expect(404);
+    // The schema itself refuses a ledger event that files my subscriber under another site.
+    await expect(
+      t.db.query(
+        `INSERT INTO subscriber_events (site_id, subscriber_id, type, channel) VALUES ($1, $2, 'updated', 'api')`,
+        [other.id, id],
+      ),
+    ).rejects.toMatchObject({ driverError: { code: '23503' } });
   });
 
   it('lists with status and email filters and keyset pagination', async () => {

@@ -81,5 +81,6 @@ function countOutsideQuotes(line: string, char: string): number {
 
 /** One field of PostgreSQL's COPY … (FORMAT csv): null is an unquoted empty field. */
 export function copyField(value: string | null): string {
-  return value === null ? '' : `"${value.replace(/"/g, '""')}"`;
+  if (value === null) return '';
+  return value.includes('"') ? `"${value.replace(/"/g, '""')}"` : `"${value}"`;
 }

@@ -12,6 +12,7 @@ import { AppException, badRequest } from '../common/app-exception';
 import { Principal } from '../common/auth/auth.types';
 import { PoliciesService } from '../sites/policies.service';
 import { Site } from '../sites/site.entity';
+import { uuidV7 } from '../database/uuid-v7';
 import { copyField, decodeUtf8, detectDelimiter, payloadTooLarge } from './csv-input';
 import { ImportErrorDto, ImportQuery, ImportResultDto } from './dto/import.dto';
 import { CsvColumns, readHeader, readRow } from './import-row';
@@ -54,7 +55,7 @@ export class ImportService {
     try {
       await runner.startTransaction();
       await runner.query(
-        `CREATE TEMP TABLE import_rows (line int, email text, email_normalized text, name text, locale text,
+        `CREATE TEMP TABLE import_rows (line int, id uuid, email text, email_normalized text, name text, locale text,
            attributes jsonb, hashes text[]) ON COMMIT DROP`,
       );
       const client = (runner as unknown as { databaseConnection: PoolClient }).databaseConnection;
@@ -144,7 +145,7 @@ export class ImportService {
           continue;
         }
         buffer +=
-          `${at},${copyField(row.email)},${copyField(row.normalized)},${copyField(row.name)},` +
+          `${at},${uuidV7()},${copyField(row.email)},${copyField(row.normalized)},${copyField(row.name)},` +
           `${copyField(row.locale)},${copyField(JSON.stringify(row.attributes))},` +
           `"{${this.hasher.all(row.normalized).join(',')}}"\n`;
         if (buffer.length >= COPY_CHUNK) await flush();
@@ -206,8 +207,8 @@ const MERGE_SQL = `
     SELECT * FROM src
      WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.site_id = $1 AND s.email_hash = ANY (src.hashes))
   ), up AS (
-    INSERT INTO subscribers (site_id, email, email_normalized, name, locale, attributes, status)
-    SELECT $1, email, email_normalized, name, locale, attributes, 'active' FROM allowed
+    INSERT INTO subscribers (id, site_id, email, email_normalized, name, locale, attributes, status)
+    SELECT id, $1, email, email_normalized, name, locale, attributes, 'active' FROM allowed
     ON CONFLICT (site_id, email_normalized) DO UPDATE SET
       name = COALESCE(EXCLUDED.name, subscribers.name),
       locale = COALESCE(EXCLUDED.locale, subscribers.locale),
