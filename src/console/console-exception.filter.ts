@@ -24,7 +24,7 @@ export class ConsoleExceptionFilter implements ExceptionFilter {
       return;
     }
     const body = toErrorBody(exception, req.id);
-    if (body.statusCode >= 500) this.logger.error({ err: exception, reqId: req.id }, 'console request failed');
+    if (body.statusCode >= 500) this.logger.error({ err: exception, requestId: req.id }, 'console request failed');
     if (String(req.headers.accept ?? '').includes('application/json')) {
       void reply.code(body.statusCode).header('cache-control', 'no-store').send(body);
       return;
