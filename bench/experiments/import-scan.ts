@@ -14,6 +14,7 @@ async function main() {
   let bytes = 0;
   const sink = new Writable({ write(chunk, _e, cb) { bytes += chunk.length; cb(); } });
   for (let round = 0; round < 3; round++) {
+    bytes = 0;
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
     const scan = await (service as unknown as { scan(s: AsyncIterable<Buffer>, w: Writable): Promise<{ rows: number }> }).scan(createReadStream(file), sink);

@@ -46,7 +46,7 @@ export async function importVestnik(rows: number, sink: Sink): Promise<ImportRes
   }
 }
 
-function postFile(url: string, file: string, key: string): Promise<Record<string, unknown>> {
+export function postFile(url: string, file: string, key: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,

@@ -198,7 +198,10 @@ function checkBody(input: ImportBody): AsyncIterable<Buffer> {
 /**
  * $1 site, $2 source, $3 policy version, $4 policy sha256, $5 api key. Later lines win over
  * earlier repeats; suppressed addresses are left out; an existing subscriber is only updated
- * while active or pending, so an import never revives someone who left.
+ * while active or pending, so an import never revives someone who left. Rows go in in id order,
+ * so the indexes that end in the id (three here, the ledger's by subscriber) grow at their right
+ * edge: in the address sort's order they came out 33–40% larger after a million rows, while the
+ * address index came out 30% smaller (bench/experiments/import-indexes.ts).
  */
 const MERGE_SQL = `
   WITH src AS (
@@ -208,7 +211,7 @@ const MERGE_SQL = `
      WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.site_id = $1 AND s.email_hash = ANY (src.hashes))
   ), up AS (
     INSERT INTO subscribers (id, site_id, email, email_normalized, name, locale, attributes, status)
-    SELECT id, $1, email, email_normalized, name, locale, attributes, 'active' FROM allowed
+    SELECT id, $1, email, email_normalized, name, locale, attributes, 'active' FROM allowed ORDER BY id
     ON CONFLICT (site_id, email_normalized) DO UPDATE SET
       name = COALESCE(EXCLUDED.name, subscribers.name),
       locale = COALESCE(EXCLUDED.locale, subscribers.locale),
