@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createBenchEnv } from '../lib/env';
-import { load } from '../lib/load';
+import { load, LoadOptions } from '../lib/load';
 import { cpuMs } from '../lib/proc';
 import { startSink } from '../lib/sink';
 import { createSite, launchVestnik, productNodeFlags } from '../lib/vestnik';
@@ -35,24 +35,35 @@ function postgresCpuMs(): number {
   return total;
 }
 
-/** `BARE=1`: the bench's bare route instead, measured over the same window. */
-async function bare(seconds: number): Promise<void> {
-  await withBareServer(async (url, _databaseUrl, slug, _siteId, pid) => {
-    const options = { url, headers: { 'content-type': 'application/json' }, next: () => ({ path: `/v1/sites/${slug}/subscribers`, body: registerBody() }) };
-    await load({ ...options, seconds: WARMUP_SECONDS });
-    const cpu0 = cpuMs(pid);
-    const pg0 = postgresCpuMs();
-    const r = await load({ ...options, seconds });
-    const cpuMsPerRequest = (cpuMs(pid) - cpu0) / r.ok;
-    const postgresCpuMsPerRequest = (postgresCpuMs() - pg0) / r.ok;
-    console.log(JSON.stringify({ rps: r.rps, p99: r.p99, ok: r.ok, non2xx: r.non2xx, cpuMsPerRequest, postgresCpuMsPerRequest }));
-  });
+/**
+ * Warm-up, then `seconds` measured: req/s, p99, CPU per request of `pid` and of PostgreSQL, with
+ * `perf record` of `pid` over the measured part when `perfOut` is given.
+ */
+async function measure(pid: number, options: Omit<LoadOptions, 'seconds'>, seconds: number, perfOut?: string): Promise<void> {
+  await load({ ...options, seconds: WARMUP_SECONDS });
+  if (perfOut) mkdirSync(perfOut, { recursive: true });
+  const perf = perfOut
+    ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(pid), '-o', `${perfOut}/perf.data`, '--', 'sleep', String(seconds)], { stdio: 'inherit' })
+    : null;
+  const cpu0 = cpuMs(pid);
+  const pg0 = postgresCpuMs();
+  const r = await load({ ...options, seconds });
+  const cpuMsPerRequest = (cpuMs(pid) - cpu0) / r.ok;
+  const postgresCpuMsPerRequest = (postgresCpuMs() - pg0) / r.ok;
+  console.log(JSON.stringify({ rps: r.rps, p99: r.p99, ok: r.ok, non2xx: r.non2xx, cpuMsPerRequest, postgresCpuMsPerRequest }));
+  if (perf) await new Promise((resolve) => perf.once('exit', resolve));
+}
+
+/** `BARE=1`: the bench's bare route instead, measured over the same window (no perf). */
+function bare(seconds: number): Promise<void> {
+  return withBareServer((url, _databaseUrl, slug, _siteId, pid) =>
+    measure(pid, { url, headers: { 'content-type': 'application/json' }, next: () => ({ path: `/v1/sites/${slug}/subscribers`, body: registerBody() }) }, seconds),
+  );
 }
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 15);
   if (process.env.BARE) return bare(seconds);
-  const out = process.argv[3] ?? '/tmp/prof';
   const withPerf = !process.env.NO_PERF;
   const flags = process.env.REG_FLAGS !== undefined ? process.env.REG_FLAGS.split(/\s+/).filter(Boolean) : productNodeFlags();
   const sink = await startSink();
@@ -66,18 +77,7 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${site.backendKey}` },
         next: () => ({ path: `/v1/sites/${site.slug}/subscribers`, body: registerBody() }),
       };
-      await load({ ...options, seconds: WARMUP_SECONDS });
-      if (withPerf) mkdirSync(out, { recursive: true });
-      const perf = withPerf
-        ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(p.pid), '-o', `${out}/perf.data`, '--', 'sleep', String(seconds)], { stdio: 'inherit' })
-        : null;
-      const cpu0 = cpuMs(p.pid);
-      const pg0 = postgresCpuMs();
-      const r = await load({ ...options, seconds });
-      const cpuMsPerRequest = (cpuMs(p.pid) - cpu0) / r.ok;
-      const postgresCpuMsPerRequest = (postgresCpuMs() - pg0) / r.ok;
-      console.log(JSON.stringify({ rps: r.rps, p99: r.p99, ok: r.ok, non2xx: r.non2xx, cpuMsPerRequest, postgresCpuMsPerRequest }));
-      if (perf) await new Promise((resolve) => perf.once('exit', resolve));
+      await measure(p.pid, options, seconds, withPerf ? (process.argv[3] ?? '/tmp/prof') : undefined);
     } finally {
       await p.stop();
     }

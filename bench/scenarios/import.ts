@@ -26,27 +26,33 @@ export async function copyBaseline(rows: number): Promise<ImportResult> {
   }
 }
 
-/** POST …/subscribers/import (text/csv, streamed from disk) into one api process. */
-export async function importVestnik(rows: number, sink: Sink): Promise<ImportResult> {
+/**
+ * POST …/subscribers/import (text/csv, streamed from disk) into one api process. `inspect` (experiments)
+ * reads the database after the import, before it is dropped.
+ */
+export async function importVestnik(rows: number, sink: Sink, inspect?: (databaseUrl: string) => Promise<void>): Promise<ImportResult> {
   const file = await importCsv(rows);
   const env = await createBenchEnv();
   try {
     const p = await launchVestnik({ role: 'api', env, smtpUrl: sink.url, label: 'import' });
+    let result: ImportResult;
     try {
       const site = await createSite(p.url, 'none');
       const t0 = Date.now();
       const answer = await postFile(`${p.url}/v1/sites/${site.slug}/subscribers/import?source=bench`, file, site.marketingKey);
       const seconds = (Date.now() - t0) / 1000;
-      return { rows, seconds, perSecond: rows / seconds, peakRssMb: p.peakRssMb(), answer };
+      result = { rows, seconds, perSecond: rows / seconds, peakRssMb: p.peakRssMb(), answer };
     } finally {
       await p.stop();
     }
+    await inspect?.(env.databaseUrl);
+    return result;
   } finally {
     await env.drop();
   }
 }
 
-export function postFile(url: string, file: string, key: string): Promise<Record<string, unknown>> {
+function postFile(url: string, file: string, key: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,

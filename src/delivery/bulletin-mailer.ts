@@ -2,14 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Bulletin } from '../bulletins/bulletin.entity';
-import { MessageHeadersService } from '../mail/message-headers.service';
+import { MessageHeadersService, messageIdDomain } from '../mail/message-headers.service';
 import { MessageRenderer, Recipient, RenderedMessage } from '../mail/templates/message-renderer';
 import { TemplatesService } from '../mail/templates/templates.service';
-import { DkimOptions, MailToSend, OutgoingMail } from '../mail/transport/mail-transport';
+import { MailToSend, OutgoingMail } from '../mail/transport/mail-transport';
 import { Site } from '../sites/site.entity';
 import { TokensService } from '../tokens/tokens.service';
 import { BulletinMime } from './bulletin-mime';
-import { messageIdDomain } from './message-id';
 
 /** A bulletin ready to render for many recipients in this process. */
 export interface PreparedBulletin {
@@ -18,10 +17,8 @@ export interface PreparedBulletin {
   renderer: MessageRenderer;
   /** Right-hand side of Message-IDs: the sending domain, which spam filters like to see match From. */
   messageIdDomain: string;
-  /** The per-bulletin MIME skeleton (From, list headers, boundary), built once. */
+  /** The per-bulletin MIME skeleton (From, list headers, boundary, DKIM key), built once. */
   mime: BulletinMime;
-  /** The site's DKIM signing options, if it signs. */
-  dkim: DkimOptions | undefined;
 }
 
 export interface BulletinRecipient extends Recipient {
@@ -74,7 +71,7 @@ export class BulletinMailer {
     const renderer = await this.templates.prepareBulletin(site, { subject: bulletin.subject, html: bulletin.html, text: bulletin.text });
     const sample = this.headers.build(site, 'http://placeholder.invalid/', bulletin.id);
     const mime = new BulletinMime(sample, sample.from.address);
-    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site.fromEmail), mime, dkim: sample.dkim };
+    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site.fromEmail), mime };
   }
 
   render(prepared: PreparedBulletin, recipient: BulletinRecipient): RenderedMessage {
@@ -91,8 +88,7 @@ export class BulletinMailer {
     const rendered = prepared.renderer.render(recipient, { unsubscribeUrl });
     // The skeleton holds every other header: only List-Unsubscribe is personal.
     const listUnsubscribe = this.headers.listUnsubscribe(prepared.site, unsubscribeUrl);
-    const raw = prepared.mime.compose(recipient.email, rendered.subject, rendered.html, rendered.text, messageId, listUnsubscribe);
-    return { ...raw, dkim: prepared.dkim };
+    return prepared.mime.compose(recipient.email, rendered.subject, rendered.html, rendered.text, messageId, listUnsubscribe);
   }
 
   /** The whole message for one recipient; `messageId` is the delivery's own, reused on resends. */

@@ -21,6 +21,8 @@ export class BulletinMime {
   private readonly fixedHeaders: string;
   /** The fixed headers are 7-bit (a site's Reply-To may not be), so messages can be wire-ready. */
   private readonly fixedSevenBit: boolean;
+  /** The site's DKIM key, when it signs: carried on every message, the transport signs. */
+  private readonly dkim: MessageEnvelope['dkim'];
   private lastSubject = { value: '', encoded: '' };
 
   constructor(
@@ -35,6 +37,7 @@ export class BulletinMime {
     lines.push('MIME-Version: 1.0', `Content-Type: multipart/alternative; boundary="${this.boundary}"`);
     this.fixedHeaders = lines.join(CRLF);
     this.fixedSevenBit = lines.every(sevenBitLine);
+    this.dkim = envelope.dkim;
   }
 
   /** Most bulletins' subject is the same for every recipient: encoded once, not per message. */
@@ -67,7 +70,7 @@ export class BulletinMime {
     // Every other part is 7-bit by construction: base64 bodies, boundary lines, the encoded
     // Subject and an address canCarry() accepted. Header lines start with a name or a space.
     const wireReady = this.fixedSevenBit && sevenBitLine(listUnsubscribe) && sevenBitLine(messageId);
-    return { raw, envelope: { from: this.fromAddress, to: [to] }, messageId, wireReady };
+    return { raw, envelope: { from: this.fromAddress, to: [to] }, messageId, wireReady, dkim: this.dkim };
   }
 }
 

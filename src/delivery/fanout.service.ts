@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { messageIdDomain } from './message-id';
+import { messageIdDomain } from '../mail/message-headers.service';
 import { DeliveryLedger } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
 

@@ -59,12 +59,20 @@ export class MessageHeadersService {
 
   /** A fresh `<uuid@domain>` on the sending domain, which spam filters like to see match From. */
   messageId(site: Site): string {
-    const domain = site.fromEmail.slice(site.fromEmail.lastIndexOf('@') + 1) || this.listHost;
-    return `<${randomUUID()}@${headerSafe(domain)}>`;
+    return `<${randomUUID()}@${messageIdDomain(site.fromEmail)}>`;
   }
 
   /** RFC 2919 `<slug.host-of-PUBLIC_URL>`: stable per site, so filters can sort a site's mail. */
   listId(site: Site): string {
     return `<${site.slug}.${this.listHost}>`;
   }
+}
+
+/**
+ * The right-hand side of a site's Message-IDs, for transactional mail and bulletins alike: its
+ * From domain, lower-cased, or `vestnik.invalid` where that is not a plain ASCII host name.
+ */
+export function messageIdDomain(fromEmail: string): string {
+  const domain = fromEmail.slice(fromEmail.lastIndexOf('@') + 1).toLowerCase();
+  return /^[a-z0-9.-]+$/.test(domain) ? domain : 'vestnik.invalid';
 }
