@@ -85,7 +85,8 @@ export class BulletinMailer {
   composeForSending(prepared: PreparedBulletin, recipient: BulletinRecipient, messageId: string): MailToSend {
     if (!BulletinMime.canCarry(recipient.email)) return this.compose(prepared, recipient, messageId);
     const unsubscribeUrl = this.unsubscribeUrl(prepared, recipient);
-    const rendered = prepared.renderer.render(recipient, { unsubscribeUrl });
+    const links = { unsubscribeUrl };
+    const rendered = prepared.renderer.renderSpliced(recipient, links) ?? prepared.renderer.render(recipient, links);
     // The skeleton holds every other header: only List-Unsubscribe is personal.
     const listUnsubscribe = this.headers.listUnsubscribe(prepared.site, unsubscribeUrl);
     return prepared.mime.compose(recipient.email, rendered.subject, rendered.html, rendered.text, messageId, listUnsubscribe);

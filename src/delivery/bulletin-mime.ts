@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { MessageEnvelope } from '../mail/message-headers.service';
+import { SplicedBody } from '../mail/templates/message-plan';
 import { RawOutgoingMail } from '../mail/transport/mail-transport';
+import { messageBytes } from './body-base64';
 
 const CRLF = '\r\n';
 const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
@@ -12,7 +14,8 @@ const WORD_BYTES = 45;
 /**
  * The parts of a bulletin message that are the same for every recipient, built once per bulletin
  * (From, Reply-To, List-Id, X-Vestnik-Bulletin, the MIME boundary). Building each message is then
- * string concatenation plus base64 of the two personal bodies: measured about 10x cheaper in CPU
+ * string concatenation plus base64 of the two personal bodies (or, for a bulletin rendered as
+ * shared text and values, of the values: see body-base64): measured about 10x cheaper in CPU
  * than nodemailer composing a MIME tree per recipient (issue 6), while nodemailer's pooled SMTP
  * still carries it (`raw`).
  */
@@ -52,21 +55,29 @@ export class BulletinMime {
   }
 
   /** One recipient's message: `listUnsubscribe` is that recipient's List-Unsubscribe value. */
-  compose(to: string, subject: string, html: string, text: string, messageId: string, listUnsubscribe: string): RawOutgoingMail {
-    const raw =
+  compose(
+    to: string,
+    subject: string,
+    html: string | SplicedBody,
+    text: string | SplicedBody,
+    messageId: string,
+    listUnsubscribe: string,
+  ): RawOutgoingMail {
+    const part = (type: string) =>
+      `--${this.boundary}${CRLF}Content-Type: ${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}`;
+    const raw = messageBytes([
       `${this.fixedHeaders}${CRLF}` +
-      `List-Unsubscribe: ${listUnsubscribe}${CRLF}` +
-      `To: ${to}${CRLF}` +
-      `Subject: ${this.encodedSubject(subject)}${CRLF}` +
-      `Message-ID: ${messageId}${CRLF}` +
-      `Date: ${new Date().toUTCString().replace('GMT', '+0000')}${CRLF}${CRLF}` +
-      `--${this.boundary}${CRLF}` +
-      `Content-Type: text/plain; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}` +
-      base64Lines(text) +
-      `--${this.boundary}${CRLF}` +
-      `Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}` +
-      base64Lines(html) +
-      `--${this.boundary}--${CRLF}`;
+        `List-Unsubscribe: ${listUnsubscribe}${CRLF}` +
+        `To: ${to}${CRLF}` +
+        `Subject: ${this.encodedSubject(subject)}${CRLF}` +
+        `Message-ID: ${messageId}${CRLF}` +
+        `Date: ${new Date().toUTCString().replace('GMT', '+0000')}${CRLF}${CRLF}` +
+        part('text/plain'),
+      { base64: text },
+      part('text/html'),
+      { base64: html },
+      `--${this.boundary}--${CRLF}`,
+    ]);
     // Every other part is 7-bit by construction: base64 bodies, boundary lines, the encoded
     // Subject and an address canCarry() accepted. Header lines start with a name or a space.
     const wireReady = this.fixedSevenBit && sevenBitLine(listUnsubscribe) && sevenBitLine(messageId);
@@ -102,22 +113,4 @@ function encodeWords(value: string): string {
   }
   if (chunk) words.push(chunk);
   return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
-}
-
-/**
- * UTF-8 of the body being encoded: reused, so no message allocates (and frees) a buffer of its own.
- * It keeps the size of the largest body seen (3 bytes per UTF-16 unit: 3 MB for a 1 MB bulletin).
- */
-let scratch = Buffer.allocUnsafeSlow(64 * 1024);
-
-/** Base64 in 76-character lines, each ending in CRLF. */
-function base64Lines(content: string): string {
-  // A UTF-16 code unit takes at most 3 bytes of UTF-8.
-  if (scratch.length < content.length * 3) scratch = Buffer.allocUnsafeSlow(content.length * 3);
-  const encoded = scratch.toString('base64', 0, scratch.write(content, 0, 'utf8'));
-  // join() builds one flat string; `out += line + CRLF` left three objects per line for the GC.
-  const lines: string[] = [];
-  for (let i = 0; i < encoded.length; i += 76) lines.push(encoded.slice(i, i + 76));
-  lines.push('');
-  return lines.join(CRLF);
 }

@@ -8,6 +8,7 @@ import {
   htmlToText,
   neutralizeUnsafeLinks,
 } from './template-engine';
+import { MessagePlan, planMessage, SplicedBody } from './message-plan';
 
 /** What a template may know about the recipient (API.md "Bulletins": subscriber.*). */
 export interface Recipient {
@@ -36,6 +37,13 @@ export interface RenderedMessage {
   subject: string;
   html: string;
   text: string;
+}
+
+/** A message as `RenderedMessage`, its bodies as shared text and per-recipient values. */
+export interface SplicedMessage {
+  subject: string;
+  html: SplicedBody;
+  text: SplicedBody;
 }
 
 /** Links of one message; the unsubscribe URL is always there, confirmUrl only in confirm messages. */
@@ -72,6 +80,7 @@ interface CompiledParts {
  */
 export class MessageRenderer {
   private readonly compiled = new Map<Locale, CompiledParts>();
+  private readonly plans = new Map<Locale, MessagePlan | null>();
 
   constructor(
     private readonly site: SiteInfo,
@@ -83,25 +92,8 @@ export class MessageRenderer {
   render(recipient: Recipient, links: MessageLinks): RenderedMessage {
     const locale = pickLocale(recipient.locale, this.site.locale);
     const parts = this.partsFor(locale);
-    const context: Record<string, unknown> = {
-      subscriber: {
-        email: recipient.email ?? '',
-        name: recipient.name ?? '',
-        locale: recipient.locale ?? '',
-        attributes: recipient.attributes ?? {},
-      },
-      site: { name: this.site.name, baseUrl: this.site.baseUrl },
-      unsubscribeUrl: links.unsubscribeUrl,
-      confirmUrl: links.confirmUrl ?? '',
-    };
-    // Header-safe: a value with a line break must not end the Subject header.
-    const subject = parts
-      .subject(context)
-      .replace(/[\s\0]+/g, ' ')
-      .trim()
-      .slice(0, 900);
-    context.subject = subject;
-    context.bulletin = { subject };
+    const context = this.contextFor(recipient, links);
+    const subject = withSubject(context, finishSubject(parts.subject(context)));
 
     const bodyHtml = parts.html(context);
     const html = neutralizeUnsafeLinks(parts.layoutHtml({ ...context, body: bodyHtml }));
@@ -114,6 +106,63 @@ export class MessageRenderer {
       html: withLinkInHtml(html, links.unsubscribeUrl, locale),
       text: withLinkInText(text, links.unsubscribeUrl, locale),
     };
+  }
+
+  /**
+   * The same message as `render`, as text shared by all recipients and this recipient's values
+   * (what changes per recipient is rendered, the rest was rendered once per language). Null when
+   * the templates cannot be split so (see `planMessage`) or the unsubscribe link would be added
+   * by `render` itself: then `render` it.
+   */
+  renderSpliced(recipient: Recipient, links: MessageLinks): SplicedMessage | null {
+    const locale = pickLocale(recipient.locale, this.site.locale);
+    const plan = this.planFor(locale);
+    if (!plan) return null;
+    const context = this.contextFor(recipient, links);
+    const subject = withSubject(context, plan.subject ?? finishSubject(this.partsFor(locale).subject(context)));
+    const memo = new Map<string, string>();
+    const html = plan.html.fills.map((fill) => fill(context, memo));
+    const text = plan.text.fills.map((fill) => fill(context, memo));
+    // The shared text cannot hold anyone's link, so it is in the message if it is in a value.
+    const url = links.unsubscribeUrl;
+    const escaped = Handlebars.escapeExpression(url);
+    if (!html.some((value) => value.includes(url) || value.includes(escaped))) return null;
+    if (!text.some((value) => value.includes(url))) return null;
+    return { subject, html: { parts: plan.html, values: html }, text: { parts: plan.text, values: text } };
+  }
+
+  private contextFor(recipient: Recipient, links: MessageLinks): Record<string, unknown> {
+    return {
+      subscriber: {
+        email: recipient.email ?? '',
+        name: recipient.name ?? '',
+        locale: recipient.locale ?? '',
+        attributes: recipient.attributes ?? {},
+      },
+      site: { name: this.site.name, baseUrl: this.site.baseUrl },
+      unsubscribeUrl: links.unsubscribeUrl,
+      confirmUrl: links.confirmUrl ?? '',
+    };
+  }
+
+  private planFor(locale: Locale): MessagePlan | null {
+    let plan = this.plans.get(locale);
+    if (plan === undefined) {
+      const body = this.bodyFor(locale);
+      const layout = this.layoutFor(locale);
+      const text = body.text ?? htmlTemplateToText(body.html);
+      const layoutText = layout.text ?? htmlTemplateToText(layout.html);
+      plan =
+        text === null || layoutText === null
+          ? null
+          : planMessage(
+              { subject: body.subject, html: body.html, text, layoutHtml: layout.html, layoutText },
+              { name: this.site.name, baseUrl: this.site.baseUrl },
+              finishSubject,
+            );
+      this.plans.set(locale, plan);
+    }
+    return plan;
   }
 
   private partsFor(locale: Locale): CompiledParts {
@@ -134,6 +183,18 @@ export class MessageRenderer {
     }
     return parts;
   }
+}
+
+/** Header-safe: a value with a line break must not end the Subject header. */
+function finishSubject(subject: string): string {
+  return subject.replace(/[\s\0]+/g, ' ').trim().slice(0, 900);
+}
+
+/** The rendered subject, for the templates that print it (the layout's title). */
+function withSubject(context: Record<string, unknown>, subject: string): string {
+  context.subject = subject;
+  context.bulletin = { subject };
+  return subject;
 }
 
 /**

@@ -15,7 +15,7 @@ const KNOWN_HELPERS = { default: true };
 const ONE_ARGUMENT = new Set(['if', 'unless', 'with', 'each']);
 
 export type Compiled = (context: object) => string;
-type Mode = 'html' | 'text';
+export type Mode = 'html' | 'text';
 
 const MAX_CACHED = 2000;
 const cache = new Map<string, Compiled>();
@@ -28,18 +28,38 @@ export function compile(source: string, mode: Mode): Compiled {
   const key = `${mode}:${sha1(source)}`;
   let compiled = cache.get(key);
   if (!compiled) {
-    const template = engine.compile(source, {
-      noEscape: mode === 'text',
-      knownHelpers: KNOWN_HELPERS,
-      knownHelpersOnly: true,
-      preventIndent: true,
-    });
+    const template = engine.compile(source, compileOptions(mode));
     compiled = (context) => template(context);
     if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
     cache.set(key, compiled);
   }
   return compiled;
 }
+
+const compileOptions = (mode: Mode) => ({
+  noEscape: mode === 'text',
+  knownHelpers: KNOWN_HELPERS,
+  knownHelpersOnly: true,
+  preventIndent: true,
+});
+
+/** The parsed template, whitespace control applied, as `compile` would see it. */
+export function parseTemplate(source: string): hbs.AST.Program {
+  return engine.parse(source);
+}
+
+/**
+ * Compiles statements taken from `parseTemplate` (not cached). Their whitespace was already
+ * settled against their original neighbours, so standalone lines are not looked for again.
+ */
+export function compileStatements(body: hbs.AST.Statement[], mode: Mode): Compiled {
+  const program: hbs.AST.Program = { type: 'Program', body, blockParams: [], loc: body[0]?.loc };
+  const template = engine.compile(program, { ...compileOptions(mode), ignoreStandalone: true });
+  return (context) => template(context);
+}
+
+/** Helpers a template may call (Handlebars' built-ins and ours): their names are not data. */
+export const HELPER_NAMES: ReadonlySet<string> = new Set(['if', 'unless', 'each', 'with', 'lookup', 'log', 'default']);
 
 /** Sample data for the save-time check: every variable a template may use. */
 const SAMPLE = {
@@ -126,7 +146,8 @@ export function htmlToText(html: string): string {
   return converter(html);
 }
 
-const LINK_ATTRIBUTE =
+/** Each link attribute: its name with `=` (group 1) and its value, quoted or not (group 2). */
+export const LINK_ATTRIBUTE =
   /(\s(?:href|src|action|formaction|background|poster|xlink:href)\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)/gi;
 // eslint-disable-next-line no-control-regex
 const CONTROL_AND_SPACE = /[\u0000-\u0020\u007f-\u009f]+/g;
@@ -140,16 +161,19 @@ const SAFE_IMAGE = /^(cid:|data:image\/(png|gif|jpeg|webp);)/;
  */
 export function neutralizeUnsafeLinks(html: string): string {
   if (!html.includes('=')) return html;
-  return html.replace(LINK_ATTRIBUTE, (whole, prefix: string, quoted: string) => {
-    const value = /^["']/.test(quoted) ? quoted.slice(1, -1) : quoted;
-    if (PLAIN_WEB_LINK.test(value)) return whole; // the common case, without decoding
-    // Browsers ignore control characters and spaces inside a scheme ("java\tscript:").
-    const plain = decodeEntities(value).replace(CONTROL_AND_SPACE, '').toLowerCase();
-    const scheme = /^[a-z][a-z0-9+.-]*:/.exec(plain);
-    if (!scheme || SAFE_SCHEME.test(plain)) return whole;
-    if (/\ssrc\s*=/i.test(prefix) && SAFE_IMAGE.test(plain)) return whole;
-    return `${prefix}"#"`;
-  });
+  return html.replace(LINK_ATTRIBUTE, neutralizeLink);
+}
+
+/** One link attribute as `neutralizeUnsafeLinks` leaves it: as it was, or its value `#`. */
+export function neutralizeLink(whole: string, prefix: string, quoted: string): string {
+  const value = /^["']/.test(quoted) ? quoted.slice(1, -1) : quoted;
+  if (PLAIN_WEB_LINK.test(value)) return whole; // the common case, without decoding
+  // Browsers ignore control characters and spaces inside a scheme ("java\tscript:").
+  const plain = decodeEntities(value).replace(CONTROL_AND_SPACE, '').toLowerCase();
+  const scheme = /^[a-z][a-z0-9+.-]*:/.exec(plain);
+  if (!scheme || SAFE_SCHEME.test(plain)) return whole;
+  if (/\ssrc\s*=/i.test(prefix) && SAFE_IMAGE.test(plain)) return whole;
+  return `${prefix}"#"`;
 }
 
 function decodeEntities(value: string): string {
