@@ -34,9 +34,9 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Composes bulletin messages: templates compiled once per bulletin per process (the prepared
- * renderer is cached), then per recipient one render, one token and the contract headers
- * (From, Reply-To, List-Unsubscribe + One-Click, List-Id, the stable Message-ID and
- * X-Vestnik-Bulletin).
+ * renderer is cached), then per recipient its values (or, where the bulletin cannot be split,
+ * one whole render), one token and the contract headers (From, Reply-To, List-Unsubscribe +
+ * One-Click, List-Id, the stable Message-ID and X-Vestnik-Bulletin).
  */
 @Injectable()
 export class BulletinMailer {

@@ -1,4 +1,6 @@
 import { simpleParser } from 'mailparser';
+import { BUILTIN_TEMPLATES } from '../mail/templates/builtin-templates';
+import { MessageRenderer } from '../mail/templates/message-renderer';
 import { BulletinMime, encodeHeader } from './bulletin-mime';
 
 const envelope = {
@@ -43,6 +45,26 @@ describe(BulletinMime.name, () => {
     expect(parsed.html).toBe(html);
     expect(parsed.text).toBe(text);
     expect(parsed.date?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('carries bodies rendered as shared text and values, read back as the whole render', async () => {
+    const renderer = new MessageRenderer(
+      { name: 'ВСМЕТЕ', baseUrl: 'https://vsmete.ru', locale: 'ru' },
+      () => ({ subject: 'Новости', html: '<p>Здравствуйте, {{subscriber.name}}!</p>\n'.repeat(40) }),
+      (locale) => BUILTIN_TEMPLATES[locale].layout,
+    );
+    const mime = new BulletinMime(envelope, 'news@vsmete.ru');
+    for (const name of ['Иван', 'O\'Brien <ob@x>', '']) {
+      const recipient = { email: 'ivan@example.ru', name, locale: null, attributes: {} };
+      const links = { unsubscribeUrl: 'http://vestnik.test/unsubscribe/abc' };
+      const spliced = renderer.renderSpliced(recipient, links)!;
+      const mail = mime.compose('ivan@example.ru', spliced.subject, spliced.html, spliced.text, '<m3@vsmete.ru>', '<x>');
+      expect(mail.wireReady).toBe(true);
+      const parsed = await simpleParser(mail.raw);
+      const whole = renderer.render(recipient, links);
+      expect(parsed.html).toBe(whole.html);
+      expect(parsed.text).toBe(whole.text);
+    }
   });
 
   it('is not wire-ready when a fixed header is not 7-bit (an internationalised Reply-To)', () => {

@@ -1,5 +1,5 @@
 import { LINK_ATTRIBUTE, Mode, neutralizeLink } from './template-engine';
-import { isConstant, MARKERS, marker, mayRead, Slot, splitTemplate, SplitTemplate } from './template-split';
+import { isConstant, MARKERS, marker, mayRead, Slot, splitTemplate as split, SplitTemplate } from './template-split';
 
 /** Prints one per-recipient value; `memo` shares equal statements' output within one message. */
 export type Fill = (context: object, memo: Map<string, string>) => string;
@@ -93,6 +93,9 @@ class PlanBuilder {
    */
   private adopt(template: SplitTemplate, mode: Mode, body?: string): string {
     const local = template.skeleton(this.context);
+    // Each marker once, in order, or a constant value (a site's name) looked like one.
+    const found = Array.from(local.matchAll(MARKERS), (match) => Number(match[1]));
+    if (found.length !== template.slots.length || found.some((n, i) => n !== i)) throw new PlanUnsafe();
     return local.replace(MARKERS, (_, index: string) => {
       const slot = template.slots[Number(index)];
       if (body !== undefined && isBody(slot.node, mode)) return body;
@@ -126,12 +129,6 @@ class PlanBuilder {
       fills: pieces.filter((_, i) => i % 2 === 1).map((index) => this.fills[Number(index)]),
     };
   }
-}
-
-function split(source: string, mode: Mode, constant: ReadonlySet<string>): SplitTemplate {
-  const template = splitTemplate(source, mode, constant);
-  if (!template) throw new PlanUnsafe();
-  return template;
 }
 
 function memoized(slot: Slot): Fill {

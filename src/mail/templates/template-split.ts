@@ -1,6 +1,6 @@
 import { Compiled, compileStatements, HELPER_NAMES, Mode, parseTemplate } from './template-engine';
 
-/** Stands where a per-recipient statement was; templates and escaped values never contain NUL. */
+/** Stands where a per-recipient statement was (Handlebars refuses NUL in a template's source). */
 export const marker = (n: number): string => `\u0000${n}\u0000`;
 export const MARKERS = /\u0000(\d+)\u0000/g;
 
@@ -25,10 +25,8 @@ export interface SplitTemplate {
  * top-level statement that may read anything but the `constant` names (the site, a subject that
  * is the same for all) becomes a slot. Anything doubtful (`this`, `../`, `@root`, block
  * parameters) counts as per-recipient, so a slot too many costs a render, never a wrong message.
- * Null when the source contains NUL (it could be mistaken for a marker).
  */
-export function splitTemplate(source: string, mode: Mode, constant: ReadonlySet<string>): SplitTemplate | null {
-  if (source.includes('\u0000')) return null;
+export function splitTemplate(source: string, mode: Mode, constant: ReadonlySet<string>): SplitTemplate {
   const program = parseTemplate(source);
   const lineStarts = [0];
   for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
