@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { getQueueToken } from '@nestjs/bullmq';
 import { QueueName } from '../src/queue/queue.constants';
 import { SmtpSink } from './support/smtp-sink';
-import { AdminClient, createSite, createTestApp, TestApp, waitFor } from './support/test-app';
+import { AdminClient, createSite, createTestApp, TestApp, waitFor, withKey } from './support/test-app';
 
 /** Registration by site backends: confirmation policies, idempotency, concurrency, addresses. */
 describe('Subscribers: registration', () => {
@@ -217,6 +217,66 @@ describe('Subscribers: registration', () => {
         .expect(400);
       expect(res.body.code).toBe('validation_failed');
       expect(res.body.fields).toContain(field);
+    });
+  });
+
+  describe('the key, checked by the registration statement itself', () => {
+    let site: Awaited<ReturnType<typeof createSite>>;
+    let other: Awaited<ReturnType<typeof createSite>>;
+    let notice: Awaited<ReturnType<typeof createSite>>;
+    beforeAll(async () => {
+      site = await createSite(t, { confirmation: 'none' });
+      other = await createSite(t, { confirmation: 'none' });
+      notice = await createSite(t, { confirmation: 'notice' });
+    });
+    const rows = async (email: string) =>
+      (await t.db.query(`SELECT site_id FROM subscribers WHERE email_normalized = $1`, [email])).map((r: { site_id: string }) => r.site_id);
+    const post = (key: string, slug: string, body: object) =>
+      withKey(t.http, key).post(`/v1/sites/${slug}/subscribers`, body);
+    const unknownKey = 'vsk_not-a-real-key-000000000000000000000000';
+
+    it('registers with the site key, a marketing key and the admin key', async () => {
+      await post(site.keys.backend, site.slug, { email: 'k1@example.ru' }).expect(201);
+      await post(site.keys.marketing, site.slug, { email: 'k2@example.ru' }).expect(201);
+      await t.admin.post(`/v1/sites/${site.slug}/subscribers`, { email: 'k3@example.ru' }).expect(201);
+      const [event] = await t.db.query(
+        `SELECT e.api_key_id, k.name FROM subscriber_events e JOIN subscribers s ON s.id = e.subscriber_id
+           LEFT JOIN api_keys k ON k.id = e.api_key_id WHERE s.email_normalized = 'k2@example.ru'`,
+      );
+      expect(event.name).toBe('marketing');
+      expect(await rows('k1@example.ru')).toEqual([site.id]);
+    });
+
+    it('answers 401 to an unknown or revoked key and 404 to another site’s key, writing nothing', async () => {
+      expect((await post(unknownKey, site.slug, { email: 'k4@example.ru' }).expect(401)).body.code).toBe('unauthorized');
+      expect((await post(other.keys.backend, site.slug, { email: 'k4@example.ru' }).expect(404)).body.code).toBe('site_not_found');
+      expect((await post(site.keys.backend, 'no-such-site', { email: 'k4@example.ru' }).expect(404)).body.code).toBe('site_not_found');
+      const temp = await t.admin.post(`/v1/sites/${site.slug}/keys`, { name: 'temp', role: 'backend' }).expect(201);
+      await post(temp.body.key, site.slug, { email: 'k5@example.ru' }).expect(201);
+      await t.admin.delete(`/v1/sites/${site.slug}/keys/${temp.body.id}`).expect(204);
+      await post(temp.body.key, site.slug, { email: 'k6@example.ru' }).expect(401);
+      expect(await rows('k4@example.ru')).toEqual([]);
+      expect(await rows('k6@example.ru')).toEqual([]);
+    });
+
+    it('answers for the key before the body: 401 or 404 also when the body is wrong', async () => {
+      const bad = [{ email: 'not-an-address' }, { email: 'k7@example.ru', colour: 'red' }, { email: 'k7@example.ru', consent: { policyVersion: 'nope' } }];
+      for (const body of bad) {
+        expect((await post(unknownKey, site.slug, body).expect(401)).body.code).toBe('unauthorized');
+        expect((await post(other.keys.backend, site.slug, body).expect(404)).body.code).toBe('site_not_found');
+      }
+      expect((await post(site.keys.backend, site.slug, bad[0]).expect(400)).body.code).toBe('invalid_email');
+      expect((await post(site.keys.backend, site.slug, bad[1]).expect(400)).body.code).toBe('validation_failed');
+      expect((await post(site.keys.backend, site.slug, bad[2]).expect(400)).body.code).toBe('unknown_policy_version');
+      expect(await rows('k7@example.ru')).toEqual([]);
+    });
+
+    it('still sends the message of a site that confirms registrations', async () => {
+      await post(notice.keys.backend, notice.slug, { email: 'k8@example.ru' }).expect(201);
+      await waitFor(async () => sink.to('k8@example.ru').length === 1);
+      await post(unknownKey, notice.slug, { email: 'k9@example.ru' }).expect(401);
+      await queueDrained();
+      expect(sink.to('k9@example.ru')).toHaveLength(0);
     });
   });
 

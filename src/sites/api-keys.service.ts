@@ -3,8 +3,8 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { poolQuery } from '../database/pool-query';
-import { notFound } from '../common/app-exception';
-import { Principal } from '../common/auth/auth.types';
+import { notFound, unauthorized } from '../common/app-exception';
+import { Principal, UncheckedSiteKey } from '../common/auth/auth.types';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config';
 import { ApiKey, KeyRole } from './api-key.entity';
@@ -55,26 +55,54 @@ export class ApiKeysService {
    * cached: a revoked key fails on its next request, a renamed site is found under its new slug.
    */
   async authenticateFor(key: string | null, slug?: string): Promise<KeyAndSite | null> {
-    if (!key || key.length > 200) return null;
-    const hash = sha256(key);
-    if (this.adminHash && timingSafeEqual(hash, this.adminHash)) {
+    const parsed = this.parse(key);
+    if (!parsed) return null;
+    if (parsed === 'admin') {
       const principal: Principal = { kind: 'admin', keyId: null };
       if (slug === undefined) return { principal };
       const rows = await poolQuery<object>(this.db, SITE_SQL, [slug], 'vestnik_site_by_slug');
       return { principal, site: rows.length ? rowToSite(rows[0]) : null };
     }
-    if (!key.startsWith(KEY_PREFIX)) return null;
-    const prefix = key.slice(0, KEY_PREFIX.length + LOOKUP_LENGTH);
     const rows = await poolQuery<{ key_id: string; key_site_id: string; key_role: KeyRole; key_hash: string }>(
       this.db,
       slug === undefined ? KEY_SQL : KEY_AND_SITE_SQL,
-      slug === undefined ? [prefix] : [prefix, slug],
+      slug === undefined ? [parsed.prefix] : [parsed.prefix, slug],
       slug === undefined ? 'vestnik_key' : 'vestnik_key_site',
     );
     const row = rows[0];
-    if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), hash)) return null;
+    if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(parsed.hash, 'hex'))) return null;
     const principal: Principal = { kind: 'site', keyId: row.key_id, siteId: row.key_site_id, role: row.key_role };
     return slug === undefined ? { principal } : { principal, site: rowToSite(row, SITE_PREFIX) };
+  }
+
+  /**
+   * What the key is without asking the database: the admin key, a site key still to be checked
+   * (by the caller's own statement: `prefix` and `hash` must match an unrevoked key), or null
+   * when it cannot be a key at all.
+   */
+  parse(key: string | null): 'admin' | { prefix: string; hash: string } | null {
+    if (!key || key.length > 200) return null;
+    const hash = sha256(key);
+    if (this.isAdmin(hash)) return 'admin';
+    if (!key.startsWith(KEY_PREFIX)) return null;
+    return { prefix: key.slice(0, KEY_PREFIX.length + LOOKUP_LENGTH), hash: hash.toString('hex') };
+  }
+
+  /** For a key the guard did not look up: throws 401 unless it is a key, 404 unless of its site. */
+  async refuseUnlessOwnKey(key: UncheckedSiteKey): Promise<void> {
+    const rows = await poolQuery<{ key_hash: string }>(
+      this.db,
+      KEY_AND_SITE_SQL,
+      [key.prefix, key.slug],
+      'vestnik_key_site',
+    );
+    const row = rows[0];
+    if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(key.hash, 'hex'))) throw unauthorized();
+    if (!rowToSite(row, SITE_PREFIX)) throw notFound('site_not_found', 'No such site');
+  }
+
+  private isAdmin(hash: Buffer): boolean {
+    return this.adminHash !== null && timingSafeEqual(hash, this.adminHash);
   }
 
   async create(site: Site, dto: CreateApiKeyDto): Promise<{ key: ApiKey; secret: string }> {

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -23,9 +24,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Auth, CurrentPrincipal, CurrentSite } from '../common/auth/auth.decorators';
-import { Principal } from '../common/auth/auth.types';
+import { Auth, AuthInStatement, CurrentCaller, CurrentPrincipal, CurrentSite } from '../common/auth/auth.decorators';
+import { Caller, Principal } from '../common/auth/auth.types';
 import { uuidPipe } from '../common/uuid.pipe';
+import { createValidationPipe } from '../common/validation';
+import { ApiKeysService } from '../sites/api-keys.service';
 import { Site } from '../sites/site.entity';
 import { SubscriberExportDto } from './dto/export.dto';
 import { ImportQuery, ImportResultDto } from './dto/import.dto';
@@ -40,10 +43,12 @@ import {
 import { ErasureService } from './erasure.service';
 import { ExportService } from './export.service';
 import { ImportService } from './import.service';
-import { RegistrationService } from './registration.service';
+import { Registration, RegistrationService } from './registration.service';
 import { SubscribersService } from './subscribers.service';
 
 const subscriberId = uuidPipe('subscriber_not_found');
+
+const REGISTER_BODY = { type: 'body', metatype: RegisterSubscriberDto } as const;
 
 @ApiTags('subscribers')
 @Controller('v1/sites/:site/subscribers')
@@ -54,10 +59,13 @@ export class SubscribersController {
     private readonly exports: ExportService,
     private readonly erasure: ErasureService,
     private readonly importer: ImportService,
+    private readonly keys: ApiKeysService,
   ) {}
 
+  private readonly validation = createValidationPipe();
+
   @Post()
-  @Auth('backend')
+  @AuthInStatement()
   @ApiOperation({
     summary: "Register an address; the site's confirmation policy decides status and message",
   })
@@ -72,13 +80,22 @@ export class SubscribersController {
   @ApiServiceUnavailableResponse({
     description: 'Code `queue_unavailable`: the message could not be queued; nothing was stored',
   })
+  @ApiBody({ type: RegisterSubscriberDto })
   async register(
-    @CurrentSite() site: Site,
-    @CurrentPrincipal() principal: Principal,
-    @Body() dto: RegisterSubscriberDto,
+    @CurrentCaller() caller: Caller,
+    @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SubscriberDto> {
-    const result = await this.registration.execute(site, principal, dto);
+    let result: Registration;
+    try {
+      // Validated here, not by the global pipe (which runs before the handler), so that a key
+      // still to be checked answers 401 or 404 before any 400, as on every other route.
+      const dto = (await this.validation.transform(body, REGISTER_BODY)) as RegisterSubscriberDto;
+      result = await this.registration.register(caller, dto);
+    } catch (error) {
+      if ('key' in caller) await this.keys.refuseUnlessOwnKey(caller.key);
+      throw error;
+    }
     void reply.status(result.created ? 201 : 200);
     return mapSubscriber(result.subscriber);
   }
