@@ -36,6 +36,7 @@ export interface PlanSources {
 class PlanUnsafe extends Error {}
 
 /** A value, a quote, `<`, `>` or `=` from a slot could change which link attributes the HTML has. */
+// eslint-disable-next-line no-control-regex -- markers are NUL-delimited (template-split)
 const ATTRIBUTE_NAME_AFTER_MARKER = /\u0000\d+\u0000[\s\w:.\-\u0000]*=/;
 const CLOSED_QUOTES = /^("[^"]*"|'[^']*')$/;
 

@@ -2,6 +2,7 @@ import { Compiled, compileStatements, HELPER_NAMES, Mode, parseTemplate } from '
 
 /** Stands where a per-recipient statement was (Handlebars refuses NUL in a template's source). */
 export const marker = (n: number): string => `\u0000${n}\u0000`;
+// eslint-disable-next-line no-control-regex -- NUL is the marker, chosen because no template holds one
 export const MARKERS = /\u0000(\d+)\u0000/g;
 
 /** A top-level statement that reads per-recipient data, compiled on its own. */
