@@ -92,6 +92,11 @@ describe('renderSpliced', () => {
     for (const html of unsafe) expect(fellBack(renderer({ subject: 'S', html }))).toBe(true);
   });
 
+  it('does not mistake a constant value for one of its markers', () => {
+    const odd = new MessageRenderer({ ...site, name: 'a\u00000\u0000b' }, () => ({ subject: 'S', html: '<p>{{site.name}} {{subscriber.name}}</p>' }), builtin);
+    expect(fellBack(odd)).toBe(true);
+  });
+
   it('keeps a text body or layout written by hand, and the layout around it', () => {
     const layout = () => ({
       subject: null,
@@ -116,8 +121,13 @@ describe('renderSpliced', () => {
   });
 
   it('does not split a layout that reads the body anywhere but `{{{body}}}`', () => {
-    const layout = () => ({ subject: null, html: '<html><body>{{{body}}}{{#if body}}<i>.</i>{{/if}}{{unsubscribeUrl}}</body></html>', text: '{{body}}{{unsubscribeUrl}}' });
-    expect(fellBack(renderer({ subject: 'S', html: '<p>{{subscriber.name}}</p>' }, layout))).toBe(true);
+    const html = '<html><body>{{{body}}}{{#if body}}.{{/if}}{{unsubscribeUrl}}</body></html>';
+    const text = '{{body}}{{unsubscribeUrl}}{{#if body}}!{{/if}}';
+    const plain = { html: '<html><body>{{{body}}}{{unsubscribeUrl}}</body></html>', text: '{{body}}{{unsubscribeUrl}}' };
+    const body = { subject: 'S', html: '<p>{{subscriber.name}}</p>' };
+    expect(fellBack(renderer(body, () => ({ subject: null, ...plain, html })))).toBe(true);
+    expect(fellBack(renderer(body, () => ({ subject: null, ...plain, text })))).toBe(true);
+    expect(spliced(renderer(body, () => ({ subject: null, ...plain })))).toBe(true);
   });
 
   it('agrees with the full render on generated templates', () => {
