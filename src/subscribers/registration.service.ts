@@ -63,7 +63,11 @@ const SITE_BY_ID: SiteSource = {
   columns: '',
 };
 
-/** The key's site: `$1` the key's prefix, `$7` its SHA-256 (hex), `$8` the site's slug. */
+/**
+ * The key's site: `$1` the key's prefix, `$7` its SHA-256 (hex), `$8` the site's slug. PostgreSQL
+ * compares the hash (the guard of other routes uses timingSafeEqual): its timing could at most
+ * tell how much of a SHA-256 of 32 random bytes someone guessed, which gets them no closer.
+ */
 const KEY_SITE = 'auth_site_';
 const SITE_BY_KEY: SiteSource = {
   ctes: `auth_key AS (
