@@ -2,9 +2,11 @@
  * Experiment: CPU per bulletin message on the worker's compose path, step by step, in one
  * process without SMTP, PostgreSQL round trips or queues (what `npm run bench` cannot separate).
  *   npx ts-node --transpile-only bench/experiments/compose-cost.ts [messages=20000]
- * Prints µs per message for: render (Handlebars + link check), unsubscribe token, the whole
- * composeForSending (render + token + headers + MIME), and the SMTP framing (dot-stuff check and
- * the string-to-bytes copy the socket write makes).
+ * Prints µs per message for: the whole render (Handlebars + link check) and the split one
+ * (`renderSpliced`: only the per-recipient values), unsubscribe token, MIME from whole and from
+ * split bodies, the whole composeForSending (what a send does: split render + token + headers +
+ * MIME), and the SMTP framing of a string message (dot-stuff check and the string-to-bytes copy;
+ * bulletin messages are bytes already).
  */
 import { BulletinMailer } from '../../src/delivery/bulletin-mailer';
 import { dotStuff } from '../../src/mail/transport/smtp/smtp-connection';
@@ -43,12 +45,17 @@ async function main(): Promise<void> {
     const raw = 'raw' in sample ? String(sample.raw) : '';
     process.stdout.write(`message: ${Buffer.byteLength(raw)} bytes, ${messages} messages per step\n`);
     time('render (Handlebars, links checked)', (i) => prepared.renderer.render(recipient(i), { unsubscribeUrl: 'https://x.test/u' }).html);
+    time('render spliced (values only)', (i) => prepared.renderer.renderSpliced(recipient(i), { unsubscribeUrl: 'https://x.test/u' })?.html.values);
     time('unsubscribe URL (token + HMAC)', (i) =>
       tokens.unsubscribeUrl({ siteId: site.id, subscriberId: recipient(i).subscriberId, bulletinId: `${bulletinId.slice(0, -1)}${i % 10}` }),
     );
     const rendered = prepared.renderer.render(recipient(1), { unsubscribeUrl: 'https://x.test/u' });
     time('MIME from the skeleton (base64 of both bodies)', (i) =>
       String(prepared.mime.compose(recipient(i).email, rendered.subject, rendered.html, rendered.text, `<${i}@x>`, '<https://x.test/u>').raw),
+    );
+    const spliced = prepared.renderer.renderSpliced(recipient(1), { unsubscribeUrl: 'https://x.test/u' })!;
+    time('MIME from the skeleton, spliced bodies', (i) =>
+      prepared.mime.compose(recipient(i).email, spliced.subject, spliced.html, spliced.text, `<${i}@x>`, '<https://x.test/u>').raw,
     );
     time('composeForSending (all of the above + MIME)', (i) => {
       const mail = mailer.composeForSending(prepared, recipient(i), `<${i}@bench.vestnik.test>`);
