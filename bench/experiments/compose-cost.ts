@@ -14,6 +14,7 @@ import { TokensService } from '../../src/tokens/tokens.service';
 import { createBulletin } from '../../test/support/bulletins';
 import { createSite, createTestApp } from '../../test/support/test-app';
 import { BULLETIN } from '../lib/message';
+import { runMain } from '../lib/run-main';
 
 const messages = Number(process.argv[2] ?? 20_000);
 
@@ -67,10 +68,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${String(error)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -9,6 +9,7 @@ import { ApiKeysService } from '../../src/sites/api-keys.service';
 import { RegisterSubscriberDto } from '../../src/subscribers/dto/subscriber.dto';
 import { RegistrationService } from '../../src/subscribers/registration.service';
 import { createSite, createTestApp } from '../../test/support/test-app';
+import { runMain } from '../lib/run-main';
 
 const registrations = Number(process.argv[2] ?? 4000);
 const rounds = Number(process.argv[3] ?? 2);
@@ -47,10 +48,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${String(error)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);
