@@ -29,18 +29,15 @@ export interface SplitTemplate {
  */
 export function splitTemplate(source: string, mode: Mode, constant: ReadonlySet<string>): SplitTemplate {
   const program = parseTemplate(source);
-  const lineStarts = [0];
-  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const offset = (p: hbs.AST.Position) => lineStarts[p.line - 1] + p.column;
   const slots: Slot[] = [];
   const body = program.body.map((node): hbs.AST.Statement => {
     if (isConstant(node, constant)) return node;
     const text = marker(slots.length);
-    // A mustache is a function of its source text alone; a block's inner whitespace also
-    // depends on its neighbours (standalone lines), so blocks are not shared.
+    // A mustache is a function of its parsed form alone (where it stands does not matter); a
+    // block's inner whitespace also depends on its neighbours (standalone lines): not shared.
     const key =
-      node.type === 'MustacheStatement' ? source.slice(offset(node.loc.start), offset(node.loc.end)) : null;
-    slots.push({ node, render: compileStatements([node], mode), key: key && `${mode}:${key}` });
+      node.type === 'MustacheStatement' ? `${mode}:${JSON.stringify(node, (name, value) => (name === 'loc' ? undefined : value))}` : null;
+    slots.push({ node, render: compileStatements([node], mode), key });
     // (The typings call `original` StripFlags; Handlebars' parser stores the source text there.)
     return { type: 'ContentStatement', original: text, value: text, loc: node.loc } as unknown as hbs.AST.ContentStatement;
   });
