@@ -63,16 +63,7 @@ export class ApiKeysService {
       const rows = await poolQuery<object>(this.db, SITE_SQL, [slug], 'vestnik_site_by_slug');
       return { principal, site: rows.length ? rowToSite(rows[0]) : null };
     }
-    const rows = await poolQuery<{ key_id: string; key_site_id: string; key_role: KeyRole; key_hash: string }>(
-      this.db,
-      slug === undefined ? KEY_SQL : KEY_AND_SITE_SQL,
-      slug === undefined ? [parsed.prefix] : [parsed.prefix, slug],
-      slug === undefined ? 'vestnik_key' : 'vestnik_key_site',
-    );
-    const row = rows[0];
-    if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(parsed.hash, 'hex'))) return null;
-    const principal: Principal = { kind: 'site', keyId: row.key_id, siteId: row.key_site_id, role: row.key_role };
-    return slug === undefined ? { principal } : { principal, site: rowToSite(row, SITE_PREFIX) };
+    return this.siteKey(parsed, slug);
   }
 
   /**
@@ -90,15 +81,23 @@ export class ApiKeysService {
 
   /** For a key the guard did not look up: throws 401 unless it is a key, 404 unless of its site. */
   async refuseUnlessOwnKey(key: UncheckedSiteKey): Promise<void> {
-    const rows = await poolQuery<{ key_hash: string }>(
+    const found = await this.siteKey(key, key.slug);
+    if (!found) throw unauthorized();
+    if (!found.site) throw notFound('site_not_found', 'No such site');
+  }
+
+  /** A site key by its prefix, its hash compared in constant time, with the site `slug` names. */
+  private async siteKey(key: { prefix: string; hash: string }, slug?: string): Promise<KeyAndSite | null> {
+    const rows = await poolQuery<{ key_id: string; key_site_id: string; key_role: KeyRole; key_hash: string }>(
       this.db,
-      KEY_AND_SITE_SQL,
-      [key.prefix, key.slug],
-      'vestnik_key_site',
+      slug === undefined ? KEY_SQL : KEY_AND_SITE_SQL,
+      slug === undefined ? [key.prefix] : [key.prefix, slug],
+      slug === undefined ? 'vestnik_key' : 'vestnik_key_site',
     );
     const row = rows[0];
-    if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(key.hash, 'hex'))) throw unauthorized();
-    if (!rowToSite(row, SITE_PREFIX)) throw notFound('site_not_found', 'No such site');
+    if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(key.hash, 'hex'))) return null;
+    const principal: Principal = { kind: 'site', keyId: row.key_id, siteId: row.key_site_id, role: row.key_role };
+    return slug === undefined ? { principal } : { principal, site: rowToSite(row, SITE_PREFIX) };
   }
 
   private isAdmin(hash: Buffer): boolean {

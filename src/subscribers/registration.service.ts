@@ -232,13 +232,9 @@ export class RegistrationService {
    */
   private async executeWithKey(key: UncheckedSiteKey, dto: RegisterSubscriberDto): Promise<Registration> {
     const address = checkedAddress(dto);
-    const params = this.params(dto, address);
-    params[0] = key.prefix;
-    params[6] = key.hash;
-    params[7] = key.slug;
     const [result] = await this.poolQuery<RegisterRow & KeyColumns>(
       REGISTER_BY_KEY_SQL,
-      params.slice(0, 13),
+      this.params(dto, address, [key.prefix, key.hash, key.slug]),
       'vestnik_register_by_key',
     );
     if (!result.auth_key_id) throw unauthorized();
@@ -259,23 +255,29 @@ export class RegistrationService {
   /** Each statement on its own (they are self-contained), or inside the caller's transaction. */
   private readonly poolQuery: TxQuery = (sql, params, name) => poolQuery(this.db, sql, params, name);
 
-  /** REGISTER_SQL's parameters; SITE_BY_KEY takes the first 13, three of them replaced. */
-  private params(dto: RegisterSubscriberDto, address: Address, site?: Site, principal?: Principal): unknown[] {
-    const pending = site?.confirmation === 'double_opt_in';
+  /**
+   * The registration statement's parameters. `$1`, `$7` and `$8` say where the site comes from (see
+   * SiteSource), `$14` and `$15` come only with a site found by the guard.
+   */
+  private params(
+    dto: RegisterSubscriberDto,
+    address: Address,
+    site: [unknown, unknown, unknown],
+    known: [string | null, string] | [] = [],
+  ): unknown[] {
     return [
-      site?.id,
+      site[0],
       address.email,
       address.normalized,
       dto.name ?? null,
       dto.locale ?? null,
       JSON.stringify(dto.attributes ?? {}),
-      pending ? 'pending' : 'active',
-      pending,
+      site[1],
+      site[2],
       dto.consent?.policyVersion ?? null,
       this.hasher.all(address.normalized),
       ...consentOf(dto),
-      principal?.keyId,
-      site?.confirmation,
+      ...known,
     ];
   }
 
@@ -286,7 +288,8 @@ export class RegistrationService {
     dto: RegisterSubscriberDto,
     address: Address,
   ): Promise<Written> {
-    const params = this.params(dto, address, site, principal);
+    const pending = site.confirmation === 'double_opt_in';
+    const params = this.params(dto, address, [site.id, pending ? 'pending' : 'active', pending], [principal.keyId, site.confirmation]);
     const [result] = await query<RegisterRow>(REGISTER_SQL, params, 'vestnik_register');
     return this.outcome(query, site, principal, dto, address, result);
   }

@@ -17,6 +17,9 @@ const linksFor = (i: number) => ({ unsubscribeUrl: `https://vestnik.test/unsubsc
 const joined = ({ parts, values }: SplicedBody) =>
   parts.statics.map((text, i) => text + (i < values.length ? values[i] : '')).join('');
 
+/** A custom layout, the same for both languages. */
+const layoutOf = (html: string, text: string) => (): TemplateSource => ({ subject: null, html, text });
+
 function renderer(body: MessageContent, layout: (locale: 'ru' | 'en') => TemplateSource = builtin) {
   return new MessageRenderer(site, () => body, layout);
 }
@@ -100,24 +103,17 @@ describe('renderSpliced', () => {
   });
 
   it('keeps a text body or layout written by hand, and the layout around it', () => {
-    const layout = () => ({
-      subject: null,
-      html: '<html><body>{{{body}}}<a href="{{unsubscribeUrl}}">out</a></body></html>',
-      text: '{{body}}\n--\n{{site.name}}: {{unsubscribeUrl}}',
-    });
+    const layout = layoutOf('<html><body>{{{body}}}<a href="{{unsubscribeUrl}}">out</a></body></html>', '{{body}}\n--\n{{site.name}}: {{unsubscribeUrl}}');
     const r = renderer({ subject: 'S', html: '<p>{{subscriber.name}}</p>', text: 'Hi {{subscriber.name}}\n' }, layout);
     expect(spliced(r)).toBe(true);
   });
 
   it('leaves it to the full render when a layout hides the way out from some recipients', () => {
-    const layout = () => ({
-      subject: null,
-      html: '<html><body>{{{body}}}{{#if subscriber.attributes.vip}}<a href="{{unsubscribeUrl}}">out</a>{{/if}}</body></html>',
-      text: '{{{body}}}{{#if subscriber.attributes.vip}}{{unsubscribeUrl}}{{/if}}',
-    });
+    const text = '{{{body}}}{{#if subscriber.attributes.vip}}{{unsubscribeUrl}}{{/if}}';
+    const layout = layoutOf('<html><body>{{{body}}}{{#if subscriber.attributes.vip}}<a href="{{unsubscribeUrl}}">out</a>{{/if}}</body></html>', text);
     // Markup in the block: no split at all. With the link as text, only the VIP recipient splits.
     expect(fellBack(renderer({ subject: 'S', html: '<p>x</p>' }, layout))).toBe(true);
-    const textual = () => ({ ...layout(), html: '<html><body>{{{body}}}{{#if subscriber.attributes.vip}}{{unsubscribeUrl}}{{/if}}</body></html>' });
+    const textual = layoutOf('<html><body>{{{body}}}{{#if subscriber.attributes.vip}}{{unsubscribeUrl}}{{/if}}</body></html>', text);
     const messages = compare(renderer({ subject: 'S', html: '<p>x</p>' }, textual));
     expect(messages.map(Boolean)).toEqual([false, false, true, false, false]);
   });
@@ -127,9 +123,9 @@ describe('renderSpliced', () => {
     const text = '{{body}}{{unsubscribeUrl}}{{#if body}}!{{/if}}';
     const plain = { html: '<html><body>{{{body}}}{{unsubscribeUrl}}</body></html>', text: '{{body}}{{unsubscribeUrl}}' };
     const body = { subject: 'S', html: '<p>{{subscriber.name}}</p>' };
-    expect(fellBack(renderer(body, () => ({ subject: null, ...plain, html })))).toBe(true);
-    expect(fellBack(renderer(body, () => ({ subject: null, ...plain, text })))).toBe(true);
-    expect(spliced(renderer(body, () => ({ subject: null, ...plain })))).toBe(true);
+    expect(fellBack(renderer(body, layoutOf(html, plain.text)))).toBe(true);
+    expect(fellBack(renderer(body, layoutOf(plain.html, text)))).toBe(true);
+    expect(spliced(renderer(body, layoutOf(plain.html, plain.text)))).toBe(true);
   });
 
   it('agrees with the full render on generated templates', () => {

@@ -142,6 +142,8 @@ function memoized(slot: Slot): Fill {
   };
 }
 
+const BODY: ReadonlySet<string> = new Set(['body']);
+
 /** `{{{body}}}` (in text, where nothing is escaped, `{{body}}` too). */
 function isBody(node: hbs.AST.Statement, mode: Mode): boolean {
   if (node.type !== 'MustacheStatement') return false;
@@ -153,7 +155,7 @@ function isBody(node: hbs.AST.Statement, mode: Mode): boolean {
     mustache.params.length === 0 &&
     !mustache.hash &&
     (mode === 'text' || !mustache.escaped) &&
-    isConstant(node, new Set(['body']))
+    isConstant(node, BODY)
   );
 }
 

@@ -59,7 +59,10 @@ export function compileStatements(body: hbs.AST.Statement[], mode: Mode): Compil
 }
 
 /** Helpers a template may call (Handlebars' built-ins and ours): their names are not data. */
-export const HELPER_NAMES: ReadonlySet<string> = new Set(['if', 'unless', 'each', 'with', 'lookup', 'log', 'default']);
+export const HELPER_NAMES: ReadonlySet<string> = new Set([
+  ...['if', 'unless', 'each', 'with', 'lookup', 'log'],
+  ...Object.keys(KNOWN_HELPERS),
+]);
 
 /** Sample data for the save-time check: every variable a template may use. */
 const SAMPLE = {

@@ -48,12 +48,17 @@ type AnyNode = hbs.AST.Node & Record<string, unknown>;
 
 /** True when the statement reads nothing but names in `constant`, at the top of the context. */
 export function isConstant(node: hbs.AST.Node, constant: ReadonlySet<string>): boolean {
-  return everyPath(node, (path) => !path.data && path.depth === 0 && !/^(this\b|\.)/.test(path.original) && constant.has(path.parts[0]));
+  return everyPath(node, (path) => constant.has(topName(path) ?? ''));
 }
 
 /** True when some path in the statement may name `name` at the top of the context. */
 export function mayRead(node: hbs.AST.Node, name: string): boolean {
-  return !everyPath(node, (path) => !path.data && path.depth === 0 && !/^(this\b|\.)/.test(path.original) && path.parts[0] !== name);
+  return !everyPath(node, (path) => (topName(path) ?? name) !== name);
+}
+
+/** The name a path starts with at the top of the context; null where it may be anything else. */
+function topName(path: hbs.AST.PathExpression): string | null {
+  return !path.data && path.depth === 0 && !/^(this\b|\.)/.test(path.original) ? path.parts[0] : null;
 }
 
 /** `test` holds for every path the statement reads as data (helper names are not data). */
