@@ -19,6 +19,8 @@ export interface PreparedBulletin {
   messageIdDomain: string;
   /** The per-bulletin MIME skeleton (From, list headers, boundary, DKIM key), built once. */
   mime: BulletinMime;
+  /** A subscriber's signed unsubscribe link for this bulletin (the shared claims encoded once). */
+  unsubscribeUrl: (subscriberId: string) => string;
 }
 
 export interface BulletinRecipient extends Recipient {
@@ -71,7 +73,8 @@ export class BulletinMailer {
     const renderer = await this.templates.prepareBulletin(site, { subject: bulletin.subject, html: bulletin.html, text: bulletin.text });
     const sample = this.headers.build(site, 'http://placeholder.invalid/', bulletin.id);
     const mime = new BulletinMime(sample, sample.from.address);
-    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site.fromEmail), mime };
+    const unsubscribeUrl = this.tokens.unsubscribeUrls(site.id, bulletin.id);
+    return { bulletin, site, renderer, messageIdDomain: messageIdDomain(site.fromEmail), mime, unsubscribeUrl };
   }
 
   render(prepared: PreparedBulletin, recipient: BulletinRecipient): RenderedMessage {
@@ -117,11 +120,7 @@ export class BulletinMailer {
   }
 
   private unsubscribeUrl(prepared: PreparedBulletin, recipient: BulletinRecipient): string {
-    return this.tokens.unsubscribeUrl({
-      siteId: prepared.site.id,
-      subscriberId: recipient.subscriberId ?? NIL_UUID,
-      bulletinId: prepared.bulletin.id,
-    });
+    return prepared.unsubscribeUrl(recipient.subscriberId ?? NIL_UUID);
   }
 
   private async load(bulletinId: string): Promise<PreparedBulletin | null> {

@@ -126,5 +126,20 @@ describe(TokensService.name, () => {
 
   it('refuses claims that are not UUIDs when signing', () => {
     expect(() => tokens.signUnsubscribe({ siteId: 'nope', subscriberId: SUB })).toThrow();
+    expect(() => tokens.unsubscribeUrls(SITE, BULLETIN)('nope')).toThrow();
+  });
+
+  it('signs the links of one bulletin subscriber by subscriber, as unsubscribeUrl does', () => {
+    const urls = tokens.unsubscribeUrls(SITE, BULLETIN);
+    const others = ['00000000-0000-0000-0000-000000000000', 'FFFFFFFF-AAAA-4BBB-8CCC-DDDDDDDDDDDD', SUB];
+    for (const subscriberId of [SUB, ...others]) {
+      const url = urls(subscriberId);
+      expect(url).toBe(tokens.unsubscribeUrl({ siteId: SITE, subscriberId, bulletinId: BULLETIN }));
+      expect(tokens.verify(url.split('/').pop()!, 'unsubscribe')).toMatchObject({
+        siteId: SITE,
+        subscriberId: subscriberId.toLowerCase(),
+        bulletinId: BULLETIN,
+      });
+    }
   });
 });

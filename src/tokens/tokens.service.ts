@@ -92,6 +92,18 @@ export class TokensService {
     return `${this.publicUrl}/unsubscribe/${this.signUnsubscribe(claims)}`;
   }
 
+  /**
+   * `unsubscribeUrl` for many subscribers of one bulletin: the claims they share are encoded once,
+   * and each link only writes its subscriber's id into them before signing.
+   */
+  unsubscribeUrls(siteId: string, bulletinId: string): (subscriberId: string) => string {
+    const { payload, subscriberAt } = this.payload('unsubscribe', siteId, bulletinId);
+    return (subscriberId) => {
+      uuidToBytes(subscriberId).copy(payload, subscriberAt);
+      return `${this.publicUrl}/unsubscribe/${this.signed(payload)}`;
+    };
+  }
+
   /** `${PUBLIC_URL}/confirm/<token>` */
   confirmUrl(claims: ConfirmClaims): string {
     return `${this.publicUrl}/confirm/${this.signConfirm(claims)}`;
@@ -151,6 +163,13 @@ export class TokensService {
     bulletinId?: string,
     expiresAtMs?: number,
   ): string {
+    const { payload, subscriberAt } = this.payload(purpose, siteId, bulletinId, expiresAtMs);
+    uuidToBytes(subscriberId).copy(payload, subscriberAt);
+    return this.signed(payload);
+  }
+
+  /** The claims in wire order; the subscriber's 16 bytes at `subscriberAt` are left for the caller. */
+  private payload(purpose: TokenPurpose, siteId: string, bulletinId?: string, expiresAtMs?: number) {
     const kid = Buffer.from(this.signing.kid, 'utf8');
     const parts: Buffer[] = [
       Buffer.from([
@@ -161,7 +180,7 @@ export class TokensService {
       ]),
       kid,
       uuidToBytes(siteId),
-      uuidToBytes(subscriberId),
+      Buffer.alloc(16),
     ];
     if (bulletinId) parts.push(uuidToBytes(bulletinId));
     if (expiresAtMs) {
@@ -169,7 +188,11 @@ export class TokensService {
       expiry.writeUInt32BE(Math.ceil(expiresAtMs / 1000));
       parts.push(expiry);
     }
-    const body = Buffer.concat(parts).toString('base64url');
+    return { payload: Buffer.concat(parts), subscriberAt: 4 + kid.length + 16 };
+  }
+
+  private signed(payload: Buffer): string {
+    const body = payload.toString('base64url');
     return `${body}.${this.mac(this.signing.key, body).toString('base64url')}`;
   }
 

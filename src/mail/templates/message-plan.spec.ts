@@ -128,6 +128,29 @@ describe('renderSpliced', () => {
     expect(spliced(renderer(body, layoutOf(plain.html, plain.text)))).toBe(true);
   });
 
+  it('reads plain paths as Handlebars does, whatever the value', () => {
+    const odd: Recipient[] = [
+      { email: 'a@example.com', name: 'A', locale: null, attributes: { n: 0, t: false, z: null, o: { a: 1 }, list: [1, '<b>'], s: '<i>' } },
+      { email: 'b@example.com', name: 'B', locale: null, attributes: { n: 12.5, t: true, o: { toHTML: 'not a function' }, list: [] } },
+      { email: 'c@example.com', name: 'C', locale: null, attributes: Object.assign(Object.create({ inherited: 'from the prototype' }), { s: 'own' }) },
+    ];
+    const paths = ['n', 't', 'z', 'missing', 'o', 'o.a', 'o.toHTML', 'list', 'list.length', 'list.[1]', 's', 's.length', 'inherited', 'constructor', 'toString', '__proto__', 'o.constructor'];
+    const html = paths.map((path) => `<p>{{subscriber.attributes.${path}}}</p>`).join('\n');
+    const text = paths.map((path) => `${path}: {{subscriber.attributes.${path}}} {{{subscriber.attributes.${path}}}}`).join('\n');
+    // Handlebars warns (once per name) when it refuses an inherited property.
+    const warnings = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    for (const body of [{ subject: 'S', html }, { subject: 'S', html, text }]) {
+      const r = renderer(body);
+      odd.forEach((recipient, i) => {
+        const full = r.render(recipient, linksFor(i));
+        const message = r.renderSpliced(recipient, linksFor(i))!;
+        expect(joined(message.html)).toBe(full.html);
+        expect(joined(message.text)).toBe(full.text);
+      });
+    }
+    warnings.mockRestore();
+  });
+
   it('agrees with the full render on generated templates', () => {
     const pieces = [
       '<p>', '</p>', ' text ', 'Ж', '\n', '  \n', '<a href="', '">', '<a href="https://x.test/?a=1&amp;b=2">l</a>',

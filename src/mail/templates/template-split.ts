@@ -1,3 +1,4 @@
+import Handlebars from 'handlebars';
 import { Compiled, compileStatements, HELPER_NAMES, Mode, parseTemplate } from './template-engine';
 
 /** Stands where a per-recipient statement was (Handlebars refuses NUL in a template's source). */
@@ -37,7 +38,7 @@ export function splitTemplate(source: string, mode: Mode, constant: ReadonlySet<
     // block's inner whitespace also depends on its neighbours (standalone lines): not shared.
     const key =
       node.type === 'MustacheStatement' ? `${mode}:${JSON.stringify(node, (name, value) => (name === 'loc' ? undefined : value))}` : null;
-    slots.push({ node, render: compileStatements([node], mode), key });
+    slots.push({ node, render: slotRenderer(node, mode), key });
     // (The typings call `original` StripFlags; Handlebars' parser stores the source text there.)
     return { type: 'ContentStatement', original: text, value: text, loc: node.loc } as unknown as hbs.AST.ContentStatement;
   });
@@ -45,6 +46,43 @@ export function splitTemplate(source: string, mode: Mode, constant: ReadonlySet<
 }
 
 type AnyNode = hbs.AST.Node & Record<string, unknown>;
+
+/**
+ * The slot compiled alone; a plain path (`{{subscriber.name}}`, `{{{unsubscribeUrl}}}`) is read
+ * directly instead, as Handlebars' compiled code reads it, without the set-up Handlebars runs on
+ * every call (its helpers and prototype guards copied per call: most of a short slot's cost). A
+ * value that needs those guards (a function, an inherited property) is left to the compiled slot.
+ */
+function slotRenderer(node: hbs.AST.Statement, mode: Mode): Compiled {
+  const compiled = compileStatements([node], mode);
+  const parts = plainPath(node);
+  if (!parts) return compiled;
+  const escaped = mode === 'html' && (node as hbs.AST.MustacheStatement).escaped;
+  return (context) => {
+    let value: unknown = context;
+    for (const part of parts) {
+      if (value == null) break;
+      const next = (value as Record<string, unknown>)[part];
+      if (next != null && (typeof next === 'function' || !Object.prototype.hasOwnProperty.call(value, part))) {
+        return compiled(context);
+      }
+      value = next;
+    }
+    // `'' +` as Handlebars converts (an object's valueOf first), not String().
+    return escaped ? Handlebars.escapeExpression(value as string) : '' + (value ?? '');
+  };
+}
+
+/** The segments of a mustache that only reads a path from the top of the context; else null. */
+function plainPath(node: hbs.AST.Statement): string[] | null {
+  if (node.type !== 'MustacheStatement') return null;
+  const mustache = node as hbs.AST.MustacheStatement;
+  const path = mustache.path as hbs.AST.PathExpression;
+  if (path.type !== 'PathExpression' || mustache.params.length > 0 || mustache.hash || topName(path) === null) return null;
+  // A lone helper name is a call (`{{log}}`), not a lookup.
+  if (path.parts.length === 1 && HELPER_NAMES.has(path.parts[0])) return null;
+  return path.parts;
+}
 
 /** True when the statement reads nothing but names in `constant`, at the top of the context. */
 export function isConstant(node: hbs.AST.Node, constant: ReadonlySet<string>): boolean {
