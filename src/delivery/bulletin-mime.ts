@@ -22,11 +22,15 @@ const WORD_BYTES = 45;
 export class BulletinMime {
   private readonly boundary = `=_vestnik_${randomBytes(12).toString('hex')}`;
   private readonly fixedHeaders: string;
+  private readonly textPart = this.partHeaders('text/plain');
+  private readonly htmlPart = this.partHeaders('text/html');
+  private readonly closing = `--${this.boundary}--${CRLF}`;
   /** The fixed headers are 7-bit (a site's Reply-To may not be), so messages can be wire-ready. */
   private readonly fixedSevenBit: boolean;
   /** The site's DKIM key, when it signs: carried on every message, the transport signs. */
   private readonly dkim: MessageEnvelope['dkim'];
   private lastSubject = { value: '', encoded: '' };
+  private lastDate = { second: -1, header: '' };
 
   constructor(
     envelope: MessageEnvelope,
@@ -49,6 +53,18 @@ export class BulletinMime {
     return this.lastSubject.encoded;
   }
 
+  private partHeaders(type: string): string {
+    return `--${this.boundary}${CRLF}Content-Type: ${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}`;
+  }
+
+  /** The Date header changes once a second: formatted then, not for every message. */
+  private dateHeader(): string {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.lastDate.second) this.lastDate = { second, header: new Date(now).toUTCString().replace('GMT', '+0000') };
+    return this.lastDate.header;
+  }
+
   /** True when this recipient's address can go into the fixed skeleton (plain ASCII, one line). */
   static canCarry(address: string): boolean {
     return ASCII_PRINTABLE.test(address) && !/[<>\s]/.test(address);
@@ -63,20 +79,18 @@ export class BulletinMime {
     messageId: string,
     listUnsubscribe: string,
   ): RawOutgoingMail {
-    const part = (type: string) =>
-      `--${this.boundary}${CRLF}Content-Type: ${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}`;
     const raw = messageBytes([
       `${this.fixedHeaders}${CRLF}` +
         `List-Unsubscribe: ${listUnsubscribe}${CRLF}` +
         `To: ${to}${CRLF}` +
         `Subject: ${this.encodedSubject(subject)}${CRLF}` +
         `Message-ID: ${messageId}${CRLF}` +
-        `Date: ${new Date().toUTCString().replace('GMT', '+0000')}${CRLF}${CRLF}` +
-        part('text/plain'),
+        `Date: ${this.dateHeader()}${CRLF}${CRLF}` +
+        this.textPart,
       { base64: text },
-      part('text/html'),
+      this.htmlPart,
       { base64: html },
-      `--${this.boundary}--${CRLF}`,
+      this.closing,
     ]);
     // Every other part is 7-bit by construction: base64 bodies, boundary lines, the encoded
     // Subject and an address canCarry() accepted. Header lines start with a name or a space.
