@@ -60,16 +60,18 @@ export class SmtpReplies {
   }
 
   push(chunk: string): void {
-    this.buffer += chunk;
+    const data = this.buffer === '' ? chunk : this.buffer + chunk;
+    let start = 0;
     let at: number;
-    while ((at = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.charCodeAt(at - 1) === 13 ? this.buffer.slice(0, at - 1) : this.buffer.slice(0, at);
-      this.buffer = this.buffer.slice(at + 1);
+    while ((at = data.indexOf('\n', start)) >= 0) {
+      const line = data.slice(start, at > start && data.charCodeAt(at - 1) === 13 ? at - 1 : at);
+      start = at + 1;
       if (line === '') continue; // a stray blank line is no reply
       this.lines.push(line);
       // `250-…` continues a multi-line reply; `250 …` (or a bare `250`) ends it.
       if (line.charCodeAt(3) !== 45 /* - */) this.complete();
     }
+    this.buffer = start === 0 ? data : data.slice(start);
     if (this.buffer.length > MAX_LINE || this.lines.length > MAX_LINES) this.fail(new SmtpError('The server sent an overlong reply', 'EPROTOCOL'));
   }
 
@@ -94,9 +96,11 @@ export class SmtpReplies {
   }
 
   private complete(): void {
-    const code = Number(this.lines[0].slice(0, 3));
+    const first = this.lines[0];
+    const code = Number(first.slice(0, 3));
     const lines = this.lines.map((line) => line.slice(4));
-    const text = `${this.lines[0].slice(0, 3)} ${lines.join(' ')}`.trim();
+    // A one-line `250 text` (every answer but EHLO's) is its own text.
+    const text = lines.length === 1 && (first.length <= 3 || first[3] === ' ') ? first.trim() : `${first.slice(0, 3)} ${lines.join(' ')}`.trim();
     this.lines = [];
     const reply: SmtpReply = { code: Number.isInteger(code) && code >= 200 && code < 600 ? code : 0, lines, text };
     if (this.owed === 0) return this.onUnsolicited(reply);
