@@ -56,15 +56,8 @@ export function messageBytes(pieces: MessagePiece[]): Buffer {
 function splicedInto({ parts, values }: SplicedBody): void {
   const statics = encodedStatics(parts);
   let waiting = 0; // bytes in `pending` until a full group of three
-  // Most values repeat (the name, in every paragraph that greets): each distinct one encoded once.
-  const valueBytes = new Map<string, Buffer>();
   for (let i = 0; i < statics.length; i++) {
-    if (i > 0) {
-      const value = values[i - 1];
-      let bytes = valueBytes.get(value);
-      if (!bytes) valueBytes.set(value, (bytes = Buffer.from(value, 'utf8')));
-      waiting = copyPending(bytes, 0, bytes.length, waiting);
-    }
+    if (i > 0) waiting = utf8(values[i - 1], waiting);
     const { bytes, lines, ends } = statics[i];
     const k = (3 - (waiting % 3)) % 3;
     if (bytes.length <= k) {
