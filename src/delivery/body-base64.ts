@@ -94,7 +94,7 @@ function utf8(text: string, at: number): number {
   return at + pending.write(text, at, 'utf8');
 }
 
-/** A value, or the one or two bytes beside it: a loop costs less than a subarray and a copy. */
+/** The one or two shared bytes beside a value: a loop costs less than a subarray and a copy. */
 function copyPending(bytes: Buffer, start: number, end: number, at: number): number {
   if (pending.length < at + end - start) pending = grown(pending, at + end - start);
   for (let i = start; i < end; i++) pending[at++] = bytes[i];

@@ -126,6 +126,8 @@ describe('renderSpliced', () => {
     expect(fellBack(renderer(body, layoutOf(html, plain.text)))).toBe(true);
     expect(fellBack(renderer(body, layoutOf(plain.html, text)))).toBe(true);
     expect(spliced(renderer(body, layoutOf(plain.html, plain.text)))).toBe(true);
+    // An escaped `{{body}}` in HTML prints the body's markup as text: that is not the body's place.
+    expect(fellBack(renderer(body, layoutOf('<html><body>{{body}}{{unsubscribeUrl}}</body></html>', plain.text)))).toBe(true);
   });
 
   it('reads plain paths as Handlebars does, whatever the value', () => {

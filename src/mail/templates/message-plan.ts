@@ -1,5 +1,5 @@
 import { LINK_ATTRIBUTE, Mode, neutralizeLink } from './template-engine';
-import { isConstant, MARKERS, marker, mayRead, Slot, splitTemplate as split, SplitTemplate } from './template-split';
+import { MARKERS, marker, mayRead, plainPath, Slot, splitTemplate as split, SplitTemplate } from './template-split';
 
 /** Prints one per-recipient value; `memo` shares equal statements' output within one message. */
 export type Fill = (context: object, memo: Map<string, string>) => string;
@@ -142,21 +142,10 @@ function memoized(slot: Slot): Fill {
   };
 }
 
-const BODY: ReadonlySet<string> = new Set(['body']);
-
 /** `{{{body}}}` (in text, where nothing is escaped, `{{body}}` too). */
 function isBody(node: hbs.AST.Statement, mode: Mode): boolean {
-  if (node.type !== 'MustacheStatement') return false;
-  const mustache = node as hbs.AST.MustacheStatement;
-  const path = mustache.path as hbs.AST.PathExpression;
-  return (
-    path.type === 'PathExpression' &&
-    path.original === 'body' &&
-    mustache.params.length === 0 &&
-    !mustache.hash &&
-    (mode === 'text' || !mustache.escaped) &&
-    isConstant(node, BODY)
-  );
+  const path = plainPath(node);
+  return path?.length === 1 && path[0] === 'body' && (mode === 'text' || !(node as hbs.AST.MustacheStatement).escaped);
 }
 
 /** Prints only escaped values and text without `<>"'=` or a backtick, whatever the data. */

@@ -79,14 +79,19 @@ interface CompiledParts {
  * only the per-recipient work.
  */
 export class MessageRenderer {
+  private readonly sources = new Map<Locale, Sources>();
   private readonly compiled = new Map<Locale, CompiledParts>();
   private readonly plans = new Map<Locale, MessagePlan | null>();
+  /** What templates see as `site`: the same for every message. */
+  private readonly siteContext: { name: string; baseUrl: string };
 
   constructor(
     private readonly site: SiteInfo,
     private readonly bodyFor: (locale: Locale) => MessageContent,
     private readonly layoutFor: (locale: Locale) => TemplateSource,
-  ) {}
+  ) {
+    this.siteContext = { name: site.name, baseUrl: site.baseUrl };
+  }
 
   /** Subject, HTML (wrapped in the layout) and text of the message for one recipient. */
   render(recipient: Recipient, links: MessageLinks): RenderedMessage {
@@ -139,7 +144,7 @@ export class MessageRenderer {
         locale: recipient.locale ?? '',
         attributes: recipient.attributes ?? {},
       },
-      site: { name: this.site.name, baseUrl: this.site.baseUrl },
+      site: this.siteContext,
       unsubscribeUrl: links.unsubscribeUrl,
       confirmUrl: links.confirmUrl ?? '',
     };
@@ -148,18 +153,11 @@ export class MessageRenderer {
   private planFor(locale: Locale): MessagePlan | null {
     let plan = this.plans.get(locale);
     if (plan === undefined) {
-      const body = this.bodyFor(locale);
-      const layout = this.layoutFor(locale);
-      const text = body.text ?? htmlTemplateToText(body.html);
-      const layoutText = layout.text ?? htmlTemplateToText(layout.html);
+      const { body, layout, text, layoutText } = this.sourcesFor(locale);
       plan =
         text === null || layoutText === null
           ? null
-          : planMessage(
-              { subject: body.subject, html: body.html, text, layoutHtml: layout.html, layoutText },
-              { name: this.site.name, baseUrl: this.site.baseUrl },
-              finishSubject,
-            );
+          : planMessage({ subject: body.subject, html: body.html, text, layoutHtml: layout.html, layoutText }, this.siteContext, finishSubject);
       this.plans.set(locale, plan);
     }
     return plan;
@@ -168,14 +166,11 @@ export class MessageRenderer {
   private partsFor(locale: Locale): CompiledParts {
     let parts = this.compiled.get(locale);
     if (!parts) {
-      const body = this.bodyFor(locale);
-      const layout = this.layoutFor(locale);
-      const bodyText = body.text ?? htmlTemplateToText(body.html);
-      const layoutText = layout.text ?? htmlTemplateToText(layout.html);
+      const { body, layout, text, layoutText } = this.sourcesFor(locale);
       parts = {
         subject: compile(body.subject, 'text'),
         html: compile(body.html, 'html'),
-        text: bodyText === null ? null : compile(bodyText, 'text'),
+        text: text === null ? null : compile(text, 'text'),
         layoutHtml: compile(layout.html, 'html'),
         layoutText: layoutText === null ? null : compile(layoutText, 'text'),
       };
@@ -183,6 +178,31 @@ export class MessageRenderer {
     }
     return parts;
   }
+
+  /** The templates of one language, their text versions made once for both the plan and the render. */
+  private sourcesFor(locale: Locale): Sources {
+    let sources = this.sources.get(locale);
+    if (!sources) {
+      const body = this.bodyFor(locale);
+      const layout = this.layoutFor(locale);
+      sources = {
+        body,
+        layout,
+        text: body.text ?? htmlTemplateToText(body.html),
+        layoutText: layout.text ?? htmlTemplateToText(layout.html),
+      };
+      this.sources.set(locale, sources);
+    }
+    return sources;
+  }
+}
+
+/** A language's templates; `text` and `layoutText` null where the HTML could not be converted once. */
+interface Sources {
+  body: MessageContent;
+  layout: TemplateSource;
+  text: string | null;
+  layoutText: string | null;
 }
 
 /** Header-safe: a value with a line break must not end the Subject header. */

@@ -74,7 +74,7 @@ function slotRenderer(node: hbs.AST.Statement, mode: Mode): Compiled {
 }
 
 /** The segments of a mustache that only reads a path from the top of the context; else null. */
-function plainPath(node: hbs.AST.Statement): string[] | null {
+export function plainPath(node: hbs.AST.Statement): string[] | null {
   if (node.type !== 'MustacheStatement') return null;
   const mustache = node as hbs.AST.MustacheStatement;
   const path = mustache.path as hbs.AST.PathExpression;
@@ -85,7 +85,7 @@ function plainPath(node: hbs.AST.Statement): string[] | null {
 }
 
 /** True when the statement reads nothing but names in `constant`, at the top of the context. */
-export function isConstant(node: hbs.AST.Node, constant: ReadonlySet<string>): boolean {
+function isConstant(node: hbs.AST.Node, constant: ReadonlySet<string>): boolean {
   return everyPath(node, (path) => constant.has(topName(path) ?? ''));
 }
 
