@@ -1,6 +1,7 @@
 /**
  * Where an idle process's RSS is: launches an api and a worker (production build, the product's
- * flags) and prints, a few times over `seconds`, each one's RSS by mapping kind from /proc/<pid>/smaps.
+ * flags) and prints, a few times over `seconds`, each one's RSS by mapping kind from /proc/<pid>/smaps,
+ * and its PSS (shared pages, such as the `node` binary's, divided among the processes that map them).
  *
  *   npx ts-node --transpile-only bench/experiments/mem-breakdown.ts [seconds=30]
  */
@@ -25,11 +26,13 @@ function breakdown(pid: number): Record<string, number> {
   return out;
 }
 
+const pssMb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))![1]) / 1024;
+
 const show = (label: string, pid: number) => {
   const b = breakdown(pid);
   const total = Object.values(b).reduce((a, c) => a + c, 0);
   const parts = Object.entries(b).filter(([, v]) => v >= 0.5).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`);
-  console.log(`${label} total ${total.toFixed(1)} MB: ${parts.join(', ')}`);
+  console.log(`${label} RSS ${total.toFixed(1)} MB (PSS ${pssMb(pid).toFixed(1)}): ${parts.join(', ')}`);
 };
 
 async function main(): Promise<void> {

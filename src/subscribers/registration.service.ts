@@ -9,7 +9,6 @@ import { poolQuery, poolTransaction, TxQuery } from '../database/pool-query';
 import { JobName, QueueName } from '../queue/queue.constants';
 import { KeyRole } from '../sites/api-key.entity';
 import { Site } from '../sites/site.entity';
-import { rowToSite, siteSelect } from '../sites/site-row';
 import { RegisterSubscriberDto } from './dto/subscriber.dto';
 import { checkEmail } from './email-address';
 import { addOrFail } from './queue-guard';
@@ -17,6 +16,9 @@ import { Subscriber } from './subscriber.entity';
 import { rowToSubscriber, SUBSCRIBER_COLUMNS, SubscriberRow } from './subscriber-row';
 import { SuppressionHasher } from './suppression-hasher';
 import { outboxCte, WebhookEventsService } from '../webhooks/webhook-events.service';
+
+/** What of its site a registration reads: where the row goes and what the site sends. */
+type RegistrationSite = Pick<Site, 'id' | 'confirmation'>;
 
 /** What a registration did; `created` decides between 201 and 200. */
 export type RegistrationOutcome = 'created' | 'resubscribed' | 'confirm_resent' | 'existing';
@@ -68,13 +70,12 @@ const SITE_BY_ID: SiteSource = {
  * compares the hash (the guard of other routes uses timingSafeEqual): its timing could at most
  * tell how much of a SHA-256 of 32 random bytes someone guessed, which gets them no closer.
  */
-const KEY_SITE = 'auth_site_';
 const SITE_BY_KEY: SiteSource = {
   ctes: `auth_key AS (
     SELECT k.id, k.site_id, k.role FROM api_keys k
      WHERE k.prefix = $1::text AND k.hash = $7::text AND k.revoked_at IS NULL
   ), auth_site AS (
-    SELECT ${siteSelect('s', '')} FROM sites s JOIN auth_key ON auth_key.site_id = s.id WHERE s.slug = $8::text
+    SELECT s.id, s.confirmation FROM sites s JOIN auth_key ON auth_key.site_id = s.id WHERE s.slug = $8::text
   ),`,
   siteId: '(SELECT id FROM auth_site)',
   status: `'active'::text`,
@@ -83,7 +84,7 @@ const SITE_BY_KEY: SiteSource = {
   confirmation: `'none'::text`,
   writes: `EXISTS (SELECT 1 FROM auth_site WHERE confirmation = 'none')`,
   columns: `, (SELECT id FROM auth_key)::text AS auth_key_id, (SELECT role FROM auth_key) AS auth_key_role,
-         ${siteSelect('auth_site', KEY_SITE)}`,
+         auth_site.id AS auth_site_id, auth_site.confirmation AS auth_site_confirmation`,
 };
 
 /**
@@ -212,7 +213,7 @@ export class RegistrationService {
     return 'key' in caller ? this.executeWithKey(caller.key, dto) : this.execute(caller.site, caller.principal, dto);
   }
 
-  async execute(site: Site, principal: Principal, dto: RegisterSubscriberDto): Promise<Registration> {
+  async execute(site: RegistrationSite, principal: Principal, dto: RegisterSubscriberDto): Promise<Registration> {
     const address = checkedAddress(dto);
     const written =
       site.confirmation === 'none'
@@ -238,8 +239,8 @@ export class RegistrationService {
       'vestnik_register_by_key',
     );
     if (!result.auth_key_id) throw unauthorized();
-    const site = rowToSite(result, KEY_SITE);
-    if (!site) throw notFound('site_not_found', 'No such site');
+    if (!result.auth_site_id) throw notFound('site_not_found', 'No such site');
+    const site: RegistrationSite = { id: result.auth_site_id, confirmation: result.auth_site_confirmation! };
     const principal: Principal = { kind: 'site', keyId: result.auth_key_id, siteId: site.id, role: result.auth_key_role! };
     if (site.confirmation !== 'none') return this.execute(site, principal, dto);
     return this.finish(await this.outcome(this.poolQuery, site, principal, dto, address, result));
@@ -283,7 +284,7 @@ export class RegistrationService {
 
   private async write(
     query: TxQuery,
-    site: Site,
+    site: RegistrationSite,
     principal: Principal,
     dto: RegisterSubscriberDto,
     address: Address,
@@ -297,7 +298,7 @@ export class RegistrationService {
   /** What the registration statement did: upserted, or left an existing row to look at. */
   private async outcome(
     query: TxQuery,
-    site: Site,
+    site: RegistrationSite,
     principal: Principal,
     dto: RegisterSubscriberDto,
     address: Address,
@@ -324,7 +325,7 @@ export class RegistrationService {
   /** An existing row that is not unsubscribed: a pending one may get its confirm message again. */
   private async existing(
     query: TxQuery,
-    site: Site,
+    site: RegistrationSite,
     principal: Principal,
     normalized: string,
     consent: (string | null)[],
@@ -350,7 +351,7 @@ export class RegistrationService {
   }
 
   private async enqueue(
-    site: Site,
+    site: RegistrationSite,
     row: SubscriberRow,
     outcome: RegistrationOutcome,
     eventId: string,
@@ -369,7 +370,12 @@ export class RegistrationService {
 }
 
 type Address = { email: string; normalized: string };
-type KeyColumns = { auth_key_id: string | null; auth_key_role: KeyRole | null };
+type KeyColumns = {
+  auth_key_id: string | null;
+  auth_key_role: KeyRole | null;
+  auth_site_id: string | null;
+  auth_site_confirmation: Site['confirmation'] | null;
+};
 
 function checkedAddress(dto: RegisterSubscriberDto): Address {
   const checked = checkEmail(dto.email);
