@@ -176,7 +176,7 @@ async function send(sink: Sink): Promise<Row[]> {
     { scenario: 'worker CPU per message, vs (b)', vestnik: `${fmt(v.workerCpuMsPerMessage, 3)} ms`, baseline: `${fmt(b.cpuMsPerMessage, 3)} ms ((a): ${fmt(a.cpuMsPerMessage, 3)})`, ratio: v.workerCpuMsPerMessage / b.cpuMsPerMessage, target: 'lower is better', pass: null },
     {
       scenario: `peak RSS, all Vestnik processes (api + worker), ${n}`,
-      vestnik: `${fmt(v.totalPeakRssMb)} MB (worker ${fmt(v.workerPeakRssMb)}, api ${fmt(v.apiPeakRssMb)})`,
+      vestnik: `${fmt(v.totalPeakRssMb)} MB (worker ${fmt(v.workerPeakRssMb)}, api ${fmt(v.apiPeakRssMb)}; PSS ${fmt(v.totalPeakPssMb)})`,
       baseline: `${fmt(v.totalIdleRssMb)} MB idle before send`,
       ratio: v.totalPeakRssMb / v.totalIdleRssMb,
       target: '≤ 200 MB',

@@ -27,14 +27,25 @@ export function memoryMb(pid: number): { rss: number; peak: number } {
 }
 
 /**
+ * Proportional set size in MB (/proc/<pid>/smaps_rollup): pages shared with other processes, such
+ * as the `node` binary's, count a share each instead of whole in every process's RSS.
+ */
+export function pssMb(pid: number): number {
+  return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) / 1024;
+}
+
+/**
  * Samples the summed RSS of a set of processes, so "peak RSS of all processes" is the
- * largest simultaneous total, not a sum of peaks reached at different moments.
+ * largest simultaneous total, not a sum of peaks reached at different moments; and, every
+ * `pssEvery`-th sample (smaps_rollup walks every mapping, so it costs more to read), their PSS.
  */
 export class RssSampler {
   private timer: NodeJS.Timeout | null = null;
+  private samples = 0;
   peakTotal = 0;
+  peakPss = 0;
 
-  constructor(private readonly pids: () => number[], private readonly everyMs = 100) {}
+  constructor(private readonly pids: () => number[], private readonly everyMs = 100, private readonly pssEvery = 5) {}
 
   start(): this {
     this.timer = setInterval(() => this.sample(), this.everyMs);
@@ -43,15 +54,19 @@ export class RssSampler {
   }
 
   sample(): void {
+    const withPss = this.samples++ % this.pssEvery === 0;
     let total = 0;
+    let pss = 0;
     for (const pid of this.pids()) {
       try {
         total += memoryMb(pid).rss;
+        if (withPss) pss += pssMb(pid);
       } catch {
         // The process exited between listing and reading.
       }
     }
     this.peakTotal = Math.max(this.peakTotal, total);
+    if (withPss) this.peakPss = Math.max(this.peakPss, pss);
   }
 
   stop(): number {

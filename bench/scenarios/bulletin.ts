@@ -17,6 +17,8 @@ export interface BulletinResult {
   workerPeakRssMb: number;
   /** Largest simultaneous RSS of all Vestnik processes, sampled every 100 ms. */
   totalPeakRssMb: number;
+  /** The same processes' largest summed PSS (shared pages split between them), sampled every 500 ms. */
+  totalPeakPssMb: number;
   /** RSS of all Vestnik processes just before the send (started, site created, idle). */
   totalIdleRssMb: number;
   ledger: { sent: number; withMessageId: number; total: number };
@@ -89,6 +91,7 @@ export async function runBulletin(options: BulletinOptions): Promise<BulletinRes
         apiPeakRssMb: apiProcess.peakRssMb(),
         workerPeakRssMb: worker.peakRssMb(),
         totalPeakRssMb: sampler.stop(),
+        totalPeakPssMb: sampler.peakPss,
         totalIdleRssMb,
         ledger: { sent: Number(row.sent), withMessageId: Number(row.with_id), total: Number(row.total) },
         sinkDelivered: options.sink.delivered() - sinkBefore,
