@@ -95,7 +95,7 @@ async function paired<B extends object, V extends object>(
   const runs: V[] = [];
   const ratios: number[] = [];
   let error: unknown;
-  for (let i = 0; i < count && error === undefined; i++) {
+  for (let i = 0; i < count; i++) {
     bases.push(await base());
     log(`${labels[0]} ${i + 1}/${count}: ${JSON.stringify(bases[i])}`);
     const t0 = Date.now();
