@@ -14,6 +14,8 @@ interface AutocannonResult {
 
 export interface LoadResult {
   rps: number;
+  /** How long the load ran. */
+  seconds: number;
   p50: number;
   p99: number;
   ok: number;
@@ -51,6 +53,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const ok = result['2xx'];
   return {
     rps: ok / result.duration,
+    seconds: result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     ok,
