@@ -18,7 +18,7 @@ import { fmt, header, median, medianOf, Row, table, writeResults } from './lib/r
 import { startSink, Sink } from './lib/sink';
 import { buildVestnik, profileEveryProcess } from './lib/vestnik';
 import { runBulletin } from './scenarios/bulletin';
-import { HttpComparison, registerComparison, SLICE_SECONDS, unsubscribeComparison } from './scenarios/http';
+import { HttpComparison, registerComparison, TURN_SECONDS, unsubscribeComparison } from './scenarios/http';
 import { copyBaseline, dkimBench, importBench, importVestnik } from './scenarios/import';
 import { fanoutBaseline } from './scenarios/fanout';
 
@@ -231,7 +231,7 @@ async function httpRow(name: string, scenario: string, compare: () => Promise<Ht
     for (let i = 0; i < repeat; i++) {
       const round = await compare();
       rounds.push(round);
-      const turns = round.sliceRatios.map((r) => fmt(r, 2)).join(' ');
+      const turns = round.turnRatios.map((r) => fmt(r, 2)).join(' ');
       log(`${name} ${i + 1}/${repeat}: baseline ${JSON.stringify(round.base)}, Vestnik ${JSON.stringify(round.vestnik)}, ratio ${fmt(round.vestnik.rps / round.base.rps, 2)} (turns: ${turns})`);
     }
   } catch (error) {
@@ -340,7 +340,7 @@ async function main(): Promise<void> {
     await sink.stop();
   }
   const seconds = Math.round((Date.now() - started.getTime()) / 1000);
-  const markdown = `${header(mode, argv, sink.kind, started)} Took ${seconds} s; figures are medians of ${repeat} run(s) unless noted; against (a) and for fan-out the baseline's and Vestnik's runs alternate and the ratio is the median of the pairs' ratios; register and unsubscribe load both servers in turns of ${SLICE_SECONDS} s, and the ratio is the median of the rounds'.\n\n${table(rows)}\n`;
+  const markdown = `${header(mode, argv, sink.kind, started)} Took ${seconds} s; figures are medians of ${repeat} run(s) unless noted; against (a) and for fan-out the baseline's and Vestnik's runs alternate and the ratio is the median of the pairs' ratios; register and unsubscribe load both servers in turns of ${TURN_SECONDS} s, and the ratio is the median of the rounds'.\n\n${table(rows)}\n`;
   process.stdout.write(`\n${markdown}\n`);
   log(`written to ${writeResults(started, markdown)}`);
   if (profileDir && existsSync(profileDir)) {

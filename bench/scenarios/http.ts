@@ -57,15 +57,15 @@ interface HttpTarget {
   options: Omit<LoadOptions, 'seconds'>;
 }
 
-/** The baseline and Vestnik side by side over the same seconds, and Vestnik's rate ÷ the baseline's per pair of slices. */
+/** The baseline and Vestnik side by side over the same seconds, and Vestnik's rate ÷ the baseline's per pair of turns. */
 export interface HttpComparison {
   base: HttpResult;
   vestnik: HttpResult;
-  sliceRatios: number[];
+  turnRatios: number[];
 }
 
 /** Length of one turn of load on one side. */
-export const SLICE_SECONDS = 2;
+export const TURN_SECONDS = 2;
 
 interface Tally {
   ok: number;
@@ -79,9 +79,9 @@ interface Tally {
 
 const tally = (): Tally => ({ ok: 0, non2xx: 0, errors: 0, seconds: 0, cpuMs: 0, p50: [], p99: [] });
 
-async function slice(target: HttpTarget, into: Tally): Promise<number> {
+async function turn(target: HttpTarget, into: Tally): Promise<number> {
   const cpu0 = cpuMs(target.pid);
-  const r = await load({ ...target.options, seconds: SLICE_SECONDS });
+  const r = await load({ ...target.options, seconds: TURN_SECONDS });
   into.cpuMs += cpuMs(target.pid) - cpu0;
   into.ok += r.ok;
   into.non2xx += r.non2xx;
@@ -104,11 +104,11 @@ const summary = (t: Tally): HttpResult => ({
 });
 
 /**
- * Both servers up at once and warmed up, then loaded in turns of SLICE_SECONDS until each has had
+ * Both servers up at once and warmed up, then loaded in turns of TURN_SECONDS until each has had
  * `seconds`: baseline then Vestnik, then Vestnik then baseline, and so on. This machine's speed
  * drifts by up to a third from one minute to the next (one 10 s run after another, the same bare
  * route went from 3,451 to 2,490 req/s); in turns of two seconds both sides see the same machine.
- * The idle side meanwhile holds its connections' sockets and nothing else.
+ * The side not under load is idle meanwhile.
  */
 async function interleaved(base: HttpTarget, vestnik: HttpTarget, seconds: number): Promise<HttpComparison> {
   const sides = { base: tally(), vestnik: tally() };
@@ -118,18 +118,18 @@ async function interleaved(base: HttpTarget, vestnik: HttpTarget, seconds: numbe
     t.non2xx += warm.non2xx;
     t.errors += warm.errors;
   }
-  const sliceRatios: number[] = [];
-  const turns = Math.max(1, Math.round(seconds / SLICE_SECONDS));
+  const turnRatios: number[] = [];
+  const turns = Math.max(1, Math.round(seconds / TURN_SECONDS));
   for (let i = 0; i < turns; i++) {
     if (i % 2 === 0) {
-      const b = await slice(base, sides.base);
-      sliceRatios.push((await slice(vestnik, sides.vestnik)) / b);
+      const b = await turn(base, sides.base);
+      turnRatios.push((await turn(vestnik, sides.vestnik)) / b);
     } else {
-      const v = await slice(vestnik, sides.vestnik);
-      sliceRatios.push(v / (await slice(base, sides.base)));
+      const v = await turn(vestnik, sides.vestnik);
+      turnRatios.push(v / (await turn(base, sides.base)));
     }
   }
-  return { base: summary(sides.base), vestnik: summary(sides.vestnik), sliceRatios };
+  return { base: summary(sides.base), vestnik: summary(sides.vestnik), turnRatios };
 }
 
 type BenchSite = Awaited<ReturnType<typeof createSite>>;
