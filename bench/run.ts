@@ -231,8 +231,9 @@ async function httpRow(name: string, scenario: string, compare: () => Promise<Ht
     for (let i = 0; i < repeat; i++) {
       const round = await compare();
       rounds.push(round);
-      const turns = round.turnRatios.map((r) => fmt(r, 2)).join(' ');
-      log(`${name} ${i + 1}/${repeat}: baseline ${JSON.stringify(round.base)}, Vestnik ${JSON.stringify(round.vestnik)}, ratio ${fmt(round.vestnik.rps / round.base.rps, 2)} (turns: ${turns})`);
+      const { base, vestnik, turnRatios, ...checks } = round; // checks: e.g. distinct subscribers written
+      const turns = turnRatios.map((r) => fmt(r, 2)).join(' ');
+      log(`${name} ${i + 1}/${repeat}: baseline ${JSON.stringify(base)}, Vestnik ${JSON.stringify(vestnik)} ${JSON.stringify(checks)}, ratio ${fmt(vestnik.rps / base.rps, 2)} (turns: ${turns})`);
     }
   } catch (error) {
     return [failed(name, error, '≥ 0.6')];
