@@ -17,7 +17,7 @@ import { runChild, BENCH_DIR } from './lib/proc';
 import { fmt, header, median, medianOf, Row, table, writeResults } from './lib/report';
 import { startSink, Sink } from './lib/sink';
 import { buildVestnik, profileEveryProcess } from './lib/vestnik';
-import { runBulletin } from './scenarios/bulletin';
+import { BulletinResult, runBulletin } from './scenarios/bulletin';
 import { HttpComparison, registerComparison, TURN_SECONDS, unsubscribeComparison } from './scenarios/http';
 import { copyBaseline, dkimBench, importBench, importVestnik } from './scenarios/import';
 import { fanoutBaseline } from './scenarios/fanout';
@@ -49,40 +49,48 @@ interface Throughput {
 const runsMade = new Map<string, number>();
 
 /**
- * Median of `count` runs, "where affordable": once one run has taken longer than
+ * `count` runs of `fn`, each logged, "where affordable": once one run has taken longer than
  * `budgetSeconds`, no further runs are made (the table says how many there were).
  */
-async function times<T extends object>(count: number, label: string, fn: (i: number) => Promise<T>, budgetSeconds = 120): Promise<T> {
+async function repeated<T>(
+  count: number,
+  label: string,
+  fn: () => Promise<T>,
+  show: (run: T) => string = (run) => JSON.stringify(run),
+  budgetSeconds = 120,
+): Promise<T[]> {
   const runs: T[] = [];
   for (let i = 0; i < count; i++) {
     const t0 = Date.now();
-    runs.push(await fn(i));
-    log(`${label} ${i + 1}/${count}: ${JSON.stringify(runs[runs.length - 1])}`);
+    runs.push(await fn());
+    log(`${label} ${i + 1}/${count}: ${show(runs[i])}`);
     if ((Date.now() - t0) / 1000 > budgetSeconds && i + 1 < count) {
       log(`${label}: one run took over ${budgetSeconds} s, not repeating`);
       break;
     }
   }
   runsMade.set(label, runs.length);
-  return medianOf(runs);
+  return runs;
 }
+
+/** The field-wise median of `repeated` runs. */
+const times = async <T extends object>(count: number, label: string, fn: () => Promise<T>): Promise<T> => medianOf(await repeated(count, label, fn));
+
 const runsOf = (label: string) => (runsMade.get(label) === repeat ? '' : ` (${runsMade.get(label) ?? 0} run)`);
 
 interface Paired<B, V> {
   base: B;
-  /** Absent when a Vestnik run failed (`error`). */
-  vestnik?: V;
+  vestnik: V;
   /** Median of the pairs' ratios. */
-  ratio?: number;
-  error?: unknown;
+  ratio: number;
 }
 
 /**
  * Baseline and Vestnik runs alternated (baseline 1, Vestnik 1, baseline 2, …) so that a drift of
  * the machine's speed over a scenario's minutes falls on both sides: run after run, one side alone
  * was seen to lose a third of its speed (register baseline 3,451 → 2,490 req/s, its CPU per request
- * 0.111 → 0.153 ms for the same code). The ratio is the median of each pair's ratio. As in `times`,
- * no further pair is made once a Vestnik run has taken longer than `budgetSeconds`.
+ * 0.111 → 0.153 ms for the same code). The ratio is the median of each pair's ratio; no further
+ * pair is made once one has taken longer than `budgetSeconds`.
  */
 async function paired<B extends object, V extends object>(
   count: number,
@@ -92,31 +100,18 @@ async function paired<B extends object, V extends object>(
   ratioOf: (b: B, v: V) => number,
   budgetSeconds = 120,
 ): Promise<Paired<B, V>> {
-  const bases: B[] = [];
-  const runs: V[] = [];
-  const ratios: number[] = [];
-  let error: unknown;
-  for (let i = 0; i < count; i++) {
-    bases.push(await base());
-    log(`${labels[0]} ${i + 1}/${count}: ${JSON.stringify(bases[i])}`);
-    const t0 = Date.now();
-    try {
-      runs.push(await vestnik());
-    } catch (e) {
-      error = e;
-      break;
-    }
-    ratios.push(ratioOf(bases[i], runs[i]));
-    log(`${labels[1]} ${i + 1}/${count}: ${JSON.stringify(runs[i])} (ratio ${fmt(ratios[i], 2)})`);
-    if ((Date.now() - t0) / 1000 > budgetSeconds && i + 1 < count) {
-      log(`${labels[1]}: one run took over ${budgetSeconds} s, not repeating`);
-      break;
-    }
-  }
-  runsMade.set(labels[0], bases.length);
-  runsMade.set(labels[1], runs.length);
-  if (error !== undefined) return { base: medianOf(bases), error };
-  return { base: medianOf(bases), vestnik: medianOf(runs), ratio: median(ratios) };
+  const pairs = await repeated(
+    count,
+    labels[1],
+    async () => {
+      const b = await base();
+      const v = await vestnik();
+      return { b, v, ratio: ratioOf(b, v) };
+    },
+    (p) => `${labels[0]} ${JSON.stringify(p.b)}, ${JSON.stringify(p.v)} (ratio ${fmt(p.ratio, 2)})`,
+    budgetSeconds,
+  );
+  return { base: medianOf(pairs.map((p) => p.b)), vestnik: medianOf(pairs.map((p) => p.v)), ratio: median(pairs.map((p) => p.ratio)) };
 }
 
 const failed = (scenario: string, error: unknown, target: string): Row => ({
@@ -152,27 +147,27 @@ async function send(sink: Sink): Promise<Row[]> {
   const rows: Row[] = [];
   const n = fmt(recipients);
   const pipelined = () => runChild<Throughput>('baselines/smtp-pipelined', { port: sink.port, messages: recipients }).then((r) => r.result);
-  const pair = await paired(
-    mode === 'full' ? 1 : repeat,
-    ['(a) pipelined', `bulletin ${n}`],
-    pipelined,
-    () => runBulletin({ recipients, sink, log }),
-    (a, v) => v.perSecond / a.perSecond,
-    90,
-  );
-  const a = pair.base;
-  const v = pair.vestnik;
-  if (!v) {
+  let pair: Paired<Throughput, BulletinResult>;
+  try {
+    pair = await paired(
+      mode === 'full' ? 1 : repeat,
+      ['(a) pipelined', `bulletin ${n}`],
+      pipelined,
+      () => runBulletin({ recipients, sink, log }),
+      (a, v) => v.perSecond / a.perSecond,
+      90,
+    );
+  } catch (error) {
     return [
-      failed(`bulletin ${n} → all sent, msg/s`, pair.error, '≥ 0.5 of (a), ≥ 3 × (b)'),
-      { scenario: '(a) pipelined SMTP, pre-built messages', vestnik: '', baseline: `${fmt(a.perSecond)} msg/s`, ratio: null, target: '', pass: null },
+      failed(`bulletin ${n} → all sent, msg/s`, error, '≥ 0.5 of (a), ≥ 3 × (b)'),
       { scenario: '(b) nodemailer sendMail per recipient', vestnik: '', baseline: `${fmt(b.perSecond)} msg/s`, ratio: null, target: '', pass: null },
     ];
   }
+  const { base: a, vestnik: v } = pair;
   const ledgerOk = v.ledger.sent === recipients && v.ledger.withMessageId === recipients && v.sinkDelivered === recipients;
   const ledger = ledgerOk ? '' : ` (ledger: ${v.ledger.sent} sent, sink got ${v.sinkDelivered})`;
   rows.push(
-    { scenario: `bulletin ${n} → all sent, vs (a) pipelined client${runsOf(`bulletin ${n}`)}`, vestnik: `${fmt(v.perSecond)} msg/s${ledger}`, baseline: `${fmt(a.perSecond)} msg/s`, ratio: pair.ratio!, target: '≥ 0.5', pass: ledgerOk && pair.ratio! >= 0.5 },
+    { scenario: `bulletin ${n} → all sent, vs (a) pipelined client${runsOf(`bulletin ${n}`)}`, vestnik: `${fmt(v.perSecond)} msg/s${ledger}`, baseline: `${fmt(a.perSecond)} msg/s`, ratio: pair.ratio, target: '≥ 0.5', pass: ledgerOk && pair.ratio >= 0.5 },
     { scenario: `bulletin ${n}, vs (b) nodemailer per recipient`, vestnik: `${fmt(v.perSecond)} msg/s`, baseline: `${fmt(b.perSecond)} msg/s`, ratio: v.perSecond / b.perSecond, target: '≥ 3', pass: ledgerOk && v.perSecond / b.perSecond >= 3 },
     { scenario: 'worker CPU per message, vs (b)', vestnik: `${fmt(v.workerCpuMsPerMessage, 3)} ms`, baseline: `${fmt(b.cpuMsPerMessage, 3)} ms ((a): ${fmt(a.cpuMsPerMessage, 3)})`, ratio: v.workerCpuMsPerMessage / b.cpuMsPerMessage, target: 'lower is better', pass: null },
     {
@@ -199,25 +194,27 @@ async function send(sink: Sink): Promise<Row[]> {
 }
 
 async function fanout(sink: Sink): Promise<Row[]> {
-  const pair = await paired(
-    mode === 'full' ? 1 : repeat,
-    ['fan-out baseline', 'fan-out'],
-    () => fanoutBaseline(recipients),
-    () => runBulletin({ recipients, sink, fanoutOnly: true, log }),
-    (base, v) => v.perSecond / base.perSecond,
-  );
-  const base = pair.base;
-  if (!pair.vestnik) return [{ ...failed('fan-out alone', pair.error, '≥ 0.7'), baseline: `${fmt(base.perSecond)} rows/s` }];
-  return [
-    {
-      scenario: `fan-out alone, ${fmt(recipients)} deliveries + send jobs`,
-      vestnik: `${fmt(pair.vestnik.perSecond)} rows/s`,
-      baseline: `${fmt(base.perSecond)} rows/s`,
-      ratio: pair.ratio!,
-      target: '≥ 0.7',
-      pass: pair.ratio! >= 0.7,
-    },
-  ];
+  try {
+    const { base, vestnik, ratio } = await paired(
+      mode === 'full' ? 1 : repeat,
+      ['fan-out baseline', 'fan-out'],
+      () => fanoutBaseline(recipients),
+      () => runBulletin({ recipients, sink, fanoutOnly: true, log }),
+      (b, v) => v.perSecond / b.perSecond,
+    );
+    return [
+      {
+        scenario: `fan-out alone, ${fmt(recipients)} deliveries + send jobs`,
+        vestnik: `${fmt(vestnik.perSecond)} rows/s`,
+        baseline: `${fmt(base.perSecond)} rows/s`,
+        ratio,
+        target: '≥ 0.7',
+        pass: ratio >= 0.7,
+      },
+    ];
+  } catch (error) {
+    return [failed('fan-out alone', error, '≥ 0.7')];
+  }
 }
 
 /**
@@ -226,19 +223,16 @@ async function fanout(sink: Sink): Promise<Row[]> {
  * its turns, and the row's is the median of the rounds'.
  */
 async function httpRow(name: string, scenario: string, compare: () => Promise<HttpComparison>): Promise<Row[]> {
-  const rounds: HttpComparison[] = [];
+  let rounds: HttpComparison[];
   try {
-    for (let i = 0; i < repeat; i++) {
-      const round = await compare();
-      rounds.push(round);
-      const { base, vestnik, turnRatios, ...checks } = round; // checks: e.g. distinct subscribers written
+    rounds = await repeated(repeat, name, compare, ({ base, vestnik, turnRatios, ...checks }) => {
       const turns = turnRatios.map((r) => fmt(r, 2)).join(' ');
-      log(`${name} ${i + 1}/${repeat}: baseline ${JSON.stringify(base)}, Vestnik ${JSON.stringify(vestnik)} ${JSON.stringify(checks)}, ratio ${fmt(vestnik.rps / base.rps, 2)} (turns: ${turns})`);
-    }
+      // checks: e.g. the distinct subscribers written
+      return `baseline ${JSON.stringify(base)}, Vestnik ${JSON.stringify(vestnik)} ${JSON.stringify(checks)}, ratio ${fmt(vestnik.rps / base.rps, 2)} (turns: ${turns})`;
+    });
   } catch (error) {
     return [failed(name, error, '≥ 0.6')];
   }
-  runsMade.set(name, rounds.length);
   const b = medianOf(rounds.map((r) => r.base));
   const v = medianOf(rounds.map((r) => r.vestnik));
   const ratio = median(rounds.map((r) => r.vestnik.rps / r.base.rps));

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createBenchEnv } from '../lib/env';
+import { pssMb } from '../lib/proc';
 import { startSink } from '../lib/sink';
 import { launchVestnik } from '../lib/vestnik';
 
@@ -25,8 +26,6 @@ function breakdown(pid: number): Record<string, number> {
   }
   return out;
 }
-
-const pssMb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))![1]) / 1024;
 
 const show = (label: string, pid: number) => {
   const b = breakdown(pid);
