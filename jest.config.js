@@ -1,4 +1,4 @@
-/** Unit tests sit beside the code; end-to-end suites live in test/. */
+/** Unit tests sit beside the code (src/ and bench/); end-to-end suites live in test/. */
 const transform = {
   '^.+\\.(t|j)s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
 };
@@ -10,7 +10,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: '.',
-      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'],
       transform,
       transformIgnorePatterns,
     },

@@ -40,9 +40,19 @@ export function table(rows: Row[]): string {
   ];
   for (const r of rows) {
     const mark = r.pass === null ? '' : r.pass ? 'met' : '**missed**';
-    lines.push(`| ${r.scenario} | ${r.vestnik} | ${r.baseline} | ${r.ratio === null ? '—' : fmt(r.ratio, 2)} | ${r.target} | ${mark} |`);
+    lines.push(`| ${r.scenario} | ${r.vestnik} | ${r.baseline} | ${r.ratio === null ? '—' : formatRatio(r.ratio, r.pass)} | ${r.target} | ${mark} |`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Two decimals, or as many more (up to four) as it takes for a missed target not to be shown
+ * rounded up onto it (0.4954 against ≥ 0.5 reads 0.495, not 0.50).
+ */
+export function formatRatio(ratio: number, pass: boolean | null): string {
+  let digits = 2;
+  while (pass === false && digits < 4 && Number(ratio.toFixed(digits)) > ratio) digits++;
+  return fmt(ratio, digits);
 }
 
 export function header(mode: string, args: string[], sinkKind: string, started: Date): string {
