@@ -2,21 +2,23 @@ import { formatRatio } from './report';
 
 describe('formatRatio', () => {
   it('prints two decimals', () => {
-    expect(formatRatio(0.5449, true)).toBe('0.54');
-    expect(formatRatio(0.024, false)).toBe('0.02');
-    expect(formatRatio(6.3636, null)).toBe('6.36');
+    expect(formatRatio(0.5449, { atLeast: 0.5 })).toBe('0.54');
+    expect(formatRatio(0.024, { atLeast: 0.3 })).toBe('0.02');
+    expect(formatRatio(1.0951)).toBe('1.10');
   });
 
-  it('never shows a missed target rounded up onto it', () => {
-    expect(formatRatio(0.4954, false)).toBe('0.495');
-    expect(formatRatio(0.5999, false)).toBe('0.5999');
+  it('never shows a ratio that misses its bound rounded onto it', () => {
+    expect(formatRatio(0.4954, { atLeast: 0.5 })).toBe('0.495');
+    expect(formatRatio(0.5999, { atLeast: 0.6 })).toBe('0.5999');
+    expect(formatRatio(1.1049, { atMost: 1.1 })).toBe('1.105');
   });
 
   it('stops at four decimals', () => {
-    expect(formatRatio(0.299999, false)).toBe('0.3000');
+    expect(formatRatio(0.299999, { atLeast: 0.3 })).toBe('0.3000');
   });
 
-  it('keeps two decimals for a met target that rounds up', () => {
-    expect(formatRatio(0.5999, true)).toBe('0.60');
+  it('keeps two decimals for a ratio that meets its bound', () => {
+    expect(formatRatio(0.5999, { atMost: 0.6 })).toBe('0.60');
+    expect(formatRatio(0.604, { atLeast: 0.6 })).toBe('0.60');
   });
 });

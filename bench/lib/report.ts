@@ -12,7 +12,11 @@ export interface Row {
   ratio: number | null;
   target: string;
   pass: boolean | null;
+  /** The bound the ratio itself is held to, where the row's verdict is that comparison. */
+  bound?: Bound;
 }
+
+export type Bound = { atLeast: number } | { atMost: number };
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -40,29 +44,31 @@ export function table(rows: Row[]): string {
   ];
   for (const r of rows) {
     const mark = r.pass === null ? '' : r.pass ? 'met' : '**missed**';
-    lines.push(`| ${r.scenario} | ${r.vestnik} | ${r.baseline} | ${r.ratio === null ? '—' : formatRatio(r.ratio, r.pass)} | ${r.target} | ${mark} |`);
+    lines.push(`| ${r.scenario} | ${r.vestnik} | ${r.baseline} | ${r.ratio === null ? '—' : formatRatio(r.ratio, r.bound)} | ${r.target} | ${mark} |`);
   }
   return lines.join('\n');
 }
 
 /**
- * Two decimals, or as many more (up to four) as it takes for a missed target not to be shown
- * rounded up onto it (0.4954 against ≥ 0.5 reads 0.495, not 0.50).
+ * Two decimals, or as many more (up to four) as it takes for a ratio that misses its bound not
+ * to be shown rounded onto it (0.4954 against ≥ 0.5 reads 0.495, not 0.50).
  */
-export function formatRatio(ratio: number, pass: boolean | null): string {
+export function formatRatio(ratio: number, bound?: Bound): string {
+  const meets = (x: number) => (bound ? ('atLeast' in bound ? x >= bound.atLeast : x <= bound.atMost) : true);
   let digits = 2;
-  while (pass === false && digits < 4 && Number(ratio.toFixed(digits)) > ratio) digits++;
+  while (!meets(ratio) && meets(Number(ratio.toFixed(digits))) && digits < 4) digits++;
   return fmt(ratio, digits);
 }
 
-export function header(mode: string, args: string[], sinkKind: string, started: Date): string {
+/** The run's heading, the machine line followed by `about` (how the figures were taken), then any experiment flags. */
+export function header(mode: string, args: string[], sinkKind: string, started: Date, about: string): string {
   const cpu = cpus();
   return [
     `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC — \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` (${mode})`,
     '',
     `${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, Node ${process.version}, sink: ${sinkKind}, load average at start ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}.`,
+      .join(' ')}. ${about}`,
     ...(process.env.BENCH_NODE_OPTIONS ? ['', `**Experiment**: Vestnik processes ran with NODE_OPTIONS=\`${process.env.BENCH_NODE_OPTIONS}\` (not the product as shipped).`] : []),
     ...Object.entries(vestnikOverrides()).flatMap(([name, value]) => ['', `**Experiment**: Vestnik processes ran with ${name}=\`${value}\` (not the default).`]),
   ].join('\n');
