@@ -70,7 +70,7 @@ export function header(mode: string, args: string[], sinkKind: string, started: 
       .map((l) => l.toFixed(2))
       .join(' ')}. ${about}`,
     ...(process.env.BENCH_NODE_OPTIONS ? ['', `**Experiment**: Vestnik processes ran with NODE_OPTIONS=\`${process.env.BENCH_NODE_OPTIONS}\` (not the product as shipped).`] : []),
-    ...Object.entries(vestnikOverrides()).flatMap(([name, value]) => ['', `**Experiment**: Vestnik processes ran with ${name}=\`${value}\` (not the default).`]),
+    ...Object.entries(vestnikOverrides()).flatMap(([name, value]) => ['', `**Experiment**: Vestnik processes ran with ${name}=\`${value}\` set by \`BENCH_VESTNIK_${name}\`.`]),
   ].join('\n');
 }
 
