@@ -1,4 +1,4 @@
-import { formatRatio } from './report';
+import { formatRatio, heldTo } from './report';
 
 describe('formatRatio', () => {
   it('prints two decimals', () => {
@@ -20,5 +20,15 @@ describe('formatRatio', () => {
   it('keeps two decimals for a ratio that meets its bound', () => {
     expect(formatRatio(0.5999, { atMost: 0.6 })).toBe('0.60');
     expect(formatRatio(0.604, { atLeast: 0.6 })).toBe('0.60');
+  });
+});
+
+describe('heldTo', () => {
+  it('derives the verdict from the bound and any condition beside it', () => {
+    expect(heldTo(0.51, { atLeast: 0.5 })).toEqual({ ratio: 0.51, bound: { atLeast: 0.5 }, pass: true });
+    expect(heldTo(0.4954, { atLeast: 0.5 }).pass).toBe(false);
+    expect(heldTo(0.51, { atLeast: 0.5 }, false).pass).toBe(false);
+    expect(heldTo(1.05, { atMost: 1.1 }).pass).toBe(true);
+    expect(heldTo(1.15, { atMost: 1.1 }).pass).toBe(false);
   });
 });

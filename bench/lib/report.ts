@@ -18,6 +18,13 @@ export interface Row {
 
 export type Bound = { atLeast: number } | { atMost: number };
 
+export const meets = (value: number, bound: Bound): boolean => ('atLeast' in bound ? value >= bound.atLeast : value <= bound.atMost);
+
+/** A row's ratio, the bound it is held to and the verdict that follows; `also` is a condition beside the ratio (e.g. the ledger's). */
+export function heldTo(ratio: number, bound: Bound, also = true): Pick<Row, 'ratio' | 'bound' | 'pass'> {
+  return { ratio, bound, pass: also && meets(ratio, bound) };
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -54,9 +61,8 @@ export function table(rows: Row[]): string {
  * to be shown rounded onto it (0.4954 against ≥ 0.5 reads 0.495, not 0.50).
  */
 export function formatRatio(ratio: number, bound?: Bound): string {
-  const meets = (x: number) => (bound ? ('atLeast' in bound ? x >= bound.atLeast : x <= bound.atMost) : true);
   let digits = 2;
-  while (!meets(ratio) && meets(Number(ratio.toFixed(digits))) && digits < 4) digits++;
+  while (bound && !meets(ratio, bound) && meets(Number(ratio.toFixed(digits)), bound) && digits < 4) digits++;
   return fmt(ratio, digits);
 }
 
