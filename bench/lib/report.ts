@@ -10,13 +10,16 @@ export interface Row {
   baseline: string;
   /** Vestnik ÷ baseline (higher is better for rates, lower for costs). */
   ratio: number | null;
-  target: string;
+  /** The target column's text; a row with a `bound` and no text prints the bound (`boundText`). */
+  target?: string;
   pass: boolean | null;
   /** The bound the ratio itself is held to, where the row's verdict is that comparison. */
   bound?: Bound;
 }
 
 export type Bound = { atLeast: number } | { atMost: number };
+
+export const boundText = (bound: Bound): string => ('atLeast' in bound ? `≥ ${bound.atLeast}` : `≤ ${bound.atMost}`);
 
 export const meets = (value: number, bound: Bound): boolean => ('atLeast' in bound ? value >= bound.atLeast : value <= bound.atMost);
 
@@ -51,7 +54,7 @@ export function table(rows: Row[]): string {
   ];
   for (const r of rows) {
     const mark = r.pass === null ? '' : r.pass ? 'met' : '**missed**';
-    lines.push(`| ${r.scenario} | ${r.vestnik} | ${r.baseline} | ${r.ratio === null ? '—' : formatRatio(r.ratio, r.bound)} | ${r.target} | ${mark} |`);
+    lines.push(`| ${r.scenario} | ${r.vestnik} | ${r.baseline} | ${r.ratio === null ? '—' : formatRatio(r.ratio, r.bound)} | ${r.target ?? (r.bound ? boundText(r.bound) : '')} | ${mark} |`);
   }
   return lines.join('\n');
 }
