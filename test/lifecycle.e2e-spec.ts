@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../bench/lib/sink';
 import { migrate } from '../src/database/migrate';
 import { waitFor } from './support/test-app';
 import { createTestEnvironment, TestEnvironment } from './support/test-env';
@@ -27,7 +28,8 @@ describe('Start-up and shutdown', () => {
   });
 
   it('serves HTTP, then on SIGTERM stops accepting and exits 0', async () => {
-    const port = 32000 + Math.floor(Math.random() * 2000);
+    // A port the kernel just handed out, not a random one that an outgoing connection may hold.
+    const port = await freePort();
     const child: ChildProcess = spawn(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', 'src', 'main.ts')],
@@ -37,7 +39,9 @@ describe('Start-up and shutdown', () => {
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000, 200);
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000, 200).catch((error: Error) => {
+        throw new Error(`${error.message}; exit code ${child.exitCode}; stderr: ${stderr.slice(-2000)}`);
+      });
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
