@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const BENCH_DIR = join(__dirname, '..');
@@ -17,6 +17,33 @@ export function cpuMs(pid: number, endedChildren = false): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const own = Number(fields[11]) + Number(fields[12]);
   return (endedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) * TICK_MS;
+}
+
+/**
+ * CPU time in ms used by every process whose command name is `command` (e.g. `postgres`), each
+ * with its ended children, keyed by pid. Two readings subtracted with `cpuMsSince` give the CPU a
+ * service spent in between: a PostgreSQL backend that ends in between is counted through the
+ * postmaster, which reaps it.
+ */
+export function cpuMsOfCommand(command: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === command) out.set(Number(entry), cpuMs(Number(entry), true));
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return out;
+}
+
+/** CPU ms between two `cpuMsOfCommand` readings, over the processes alive at the second. */
+export function cpuMsSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** Resident set size now and its peak (VmHWM), in MB. */

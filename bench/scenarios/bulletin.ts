@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createBenchEnv, withClient } from '../lib/env';
 import { BULLETIN } from '../lib/message';
-import { memoryMb, RssSampler } from '../lib/proc';
+import { cpuMs, cpuMsOfCommand, cpuMsSince, memoryMb, RssSampler } from '../lib/proc';
 import { seedSubscribers } from '../lib/seed';
 import { Sink } from '../lib/sink';
 import { api, createSite, launchVestnik, VestnikProcess } from '../lib/vestnik';
@@ -13,6 +13,14 @@ export interface BulletinResult {
   perSecond: number;
   /** Worker CPU (user + system, from /proc) between send and the last `sent`, per message. */
   workerCpuMsPerMessage: number;
+  /**
+   * The same window's CPU per message of everything else the send keeps busy: the api process
+   * (0 for one `all` process, whose CPU is the worker's), PostgreSQL, Redis and the SMTP sink.
+   */
+  apiCpuMsPerMessage: number;
+  postgresCpuMsPerMessage: number;
+  redisCpuMsPerMessage: number;
+  sinkCpuMsPerMessage: number;
   apiPeakRssMb: number;
   workerPeakRssMb: number;
   /** Largest simultaneous RSS of all Vestnik processes, sampled every 100 ms. */
@@ -61,16 +69,24 @@ export async function runBulletin(options: BulletinOptions): Promise<BulletinRes
     const bulletin = await api<{ id: string }>(apiProcess.url, 'POST', `/v1/sites/${site.slug}/bulletins`, site.marketingKey, BULLETIN, 201);
     const totalIdleRssMb = processes.reduce((sum, p) => sum + memoryMb(p.pid).rss, 0);
     const sampler = new RssSampler(() => processes.map((p) => p.pid)).start();
+    const otherCpu = () => ({
+      api: apiProcess === worker ? 0 : apiProcess.cpuMs(),
+      postgres: cpuMsOfCommand('postgres'),
+      redis: cpuMsOfCommand('redis-server'),
+      sink: cpuMs(options.sink.pid, true),
+    });
     const db = new Client({ connectionString: env.databaseUrl });
     await db.connect();
     try {
       if (options.fanoutOnly) await pauseSendQueue(env.redisPrefix);
       const sinkBefore = options.sink.delivered();
       const cpu0 = worker.cpuMs();
+      const others0 = otherCpu();
       const t0 = Date.now();
       await api(apiProcess.url, 'POST', `/v1/sites/${site.slug}/bulletins/${bulletin.id}/send`, site.marketingKey, {}, 202);
       const doneAt = await (options.fanoutOnly ? waitFanout(db, bulletin.id, options.recipients) : waitSent(db, bulletin.id, options.recipients));
       const cpu = worker.cpuMs() - cpu0;
+      const others1 = otherCpu();
       const seconds = (doneAt - t0) / 1000;
       const ledger = await db.query<{ sent: string; with_id: string; total: string }>(
         `SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
@@ -88,6 +104,10 @@ export async function runBulletin(options: BulletinOptions): Promise<BulletinRes
         seconds,
         perSecond: options.recipients / seconds,
         workerCpuMsPerMessage: cpu / options.recipients,
+        apiCpuMsPerMessage: (others1.api - others0.api) / options.recipients,
+        postgresCpuMsPerMessage: cpuMsSince(others0.postgres, others1.postgres) / options.recipients,
+        redisCpuMsPerMessage: cpuMsSince(others0.redis, others1.redis) / options.recipients,
+        sinkCpuMsPerMessage: (others1.sink - others0.sink) / options.recipients,
         apiPeakRssMb: apiProcess.peakRssMb(),
         workerPeakRssMb: worker.peakRssMb(),
         totalPeakRssMb: sampler.stop(),
