@@ -165,13 +165,13 @@ export class DeliveryLedger {
   }
 
   /**
-   * Records a chunk's outcomes in one statement. Only rows still `sending` change (recovery may
+   * Records outcomes of the bulletin in one statement. Only rows still `sending` change (recovery may
    * have taken one back). A delivery handed back to the queue of a cancelled bulletin is skipped.
-   * Answers how many deliveries it settled (sent, failed or skipped), for `settle`.
+   * Answers the ids of the deliveries it settled (sent, failed or skipped), for `settle`.
    */
-  async record(bulletinId: string, outcomes: DeliveryOutcome[]): Promise<number> {
-    if (outcomes.length === 0) return 0;
-    const rows = await poolQuery<{ open: boolean }>(
+  async record(bulletinId: string, outcomes: DeliveryOutcome[]): Promise<Set<string>> {
+    if (outcomes.length === 0) return new Set();
+    const rows = await poolQuery<{ id: string; open: boolean }>(
       this.db,
       `UPDATE deliveries d
        SET status = CASE WHEN v.status = 'queued' AND b.status = 'cancelled' THEN 'skipped' ELSE v.status END,
@@ -184,7 +184,7 @@ export class DeliveryLedger {
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::boolean[]) AS v(id, status, error, delay_ms, refund),
             bulletins b
        WHERE d.id = v.id AND d.bulletin_id = $1 AND d.status = 'sending' AND b.id = d.bulletin_id
-       RETURNING d.status IN ${OPEN} AS open`,
+       RETURNING d.id::text AS id, d.status IN ${OPEN} AS open`,
       [
         bulletinId,
         outcomes.map((o) => o.id),
@@ -195,7 +195,7 @@ export class DeliveryLedger {
       ],
       'vestnik_record',
     );
-    return rows.filter((row) => !row.open).length;
+    return new Set(rows.filter((row) => !row.open).map((row) => row.id));
   }
 
   /**

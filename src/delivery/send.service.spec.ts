@@ -5,6 +5,7 @@ import { MailSendError, MailTransport, MailToSend } from '../mail/transport/mail
 import { BulletinMailer, PreparedBulletin } from './bulletin-mailer';
 import { ClaimedDelivery, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
+import { WRITE_EVERY } from './outcome-writer';
 import { retryDelay, SendService, THROTTLE_MS } from './send.service';
 
 const claimed = (id: string, attempts = 1): ClaimedDelivery => ({
@@ -25,12 +26,12 @@ function setup(rows: ClaimedDelivery[], answer: (to: string) => MailSendError | 
   const batches: number[] = [];
   const settled: number[] = [];
   const ledger = {
-    claim: async () => ({ deliveries: rows, skipped: 0 }),
+    claim: async (_id: string, ids: string[]) => ({ deliveries: rows.filter((row) => ids.includes(row.id)), skipped: 0 }),
     record: async (_id: string, outcomes: DeliveryOutcome[]) => {
       if (recordFailures-- > 0) throw new Error('connection terminated');
       batches.push(outcomes.length);
       recorded.push(...outcomes);
-      return outcomes.filter((o) => o.status !== 'queued').length;
+      return new Set(outcomes.filter((o) => o.status !== 'queued').map((o) => o.id));
     },
     settle: async (_id: string, count: number) => void settled.push(count),
     pauseWithError: async (_id: string, error: string) => void paused.push(error),
@@ -80,20 +81,34 @@ describe(SendService.name, () => {
     expect(settled).toEqual([3]);
   });
 
-  it('writes outcomes to the ledger 20 at a time while the chunk is still sending', async () => {
-    const rows = Array.from({ length: 45 }, (_, i) => claimed(String(i + 1)));
-    const { service, recorded, batches } = setup(rows, () => null);
+  it(`writes outcomes to the ledger ${WRITE_EVERY} at a time while the chunk is still sending`, async () => {
+    const rows = Array.from({ length: WRITE_EVERY * 2 + 5 }, (_, i) => claimed(String(i + 1)));
+    const { service, recorded, batches, settled } = setup(rows, () => null);
     await service.processChunk('b', rows.map((d) => d.id));
-    expect(batches).toEqual([20, 20, 5]);
-    expect(new Set(recorded.map((o) => o.id)).size).toBe(45);
+    expect(batches).toEqual([WRITE_EVERY, WRITE_EVERY, 5]);
+    expect(new Set(recorded.map((o) => o.id)).size).toBe(rows.length);
+    expect(settled).toEqual([rows.length]);
   });
 
   it('writes again at the end what a failed ledger write left out, so nothing stays unrecorded', async () => {
-    const rows = Array.from({ length: 60 }, (_, i) => claimed(String(i + 1)));
-    const { service, recorded, batches } = setup(rows, () => null, 1);
+    const rows = Array.from({ length: WRITE_EVERY + 20 }, (_, i) => claimed(String(i + 1)));
+    const { service, recorded, batches, settled } = setup(rows, () => null, 1);
     await service.processChunk('b', rows.map((d) => d.id));
-    expect(batches).toEqual([20, 20, 20]);
-    expect(new Set(recorded.map((o) => o.id)).size).toBe(60);
+    expect(batches).toEqual([20, WRITE_EVERY]);
+    expect(new Set(recorded.map((o) => o.id)).size).toBe(rows.length);
+    expect(settled).toEqual([rows.length]);
+  });
+
+  it('chunks of one bulletin sent at once share their statements, and each settles its own', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => claimed(String(i + 1)));
+    const ids = rows.map((d) => d.id);
+    const { service, recorded, batches, settled } = setup(rows, () => null);
+    await Promise.all([service.processChunk('b', ids.slice(0, 60)), service.processChunk('b', ids.slice(60))]);
+    // Each chunk alone would have written at its end: two statements of 60. Together, one of
+    // WRITE_EVERY while both were sending, and one of the rest when the first ended.
+    expect(batches).toEqual([WRITE_EVERY, 120 - WRITE_EVERY]);
+    expect(new Set(recorded.map((o) => o.id)).size).toBe(120);
+    expect(settled).toEqual([60, 60]);
   });
 
   // Four messages of a chunk are on their way at once; the rest start only as those finish.

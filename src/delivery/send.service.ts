@@ -7,6 +7,7 @@ import { BulletinMailer, PreparedBulletin } from './bulletin-mailer';
 import { Claim, ClaimedDelivery, CompletionHint, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
 import { BouncesService } from '../bounces/bounces.service';
+import { OutcomeWriter } from './outcome-writer';
 
 /** Exponential backoff for temporary failures: 2 s, 4 s, 8 s … capped at 10 min, with jitter. */
 const RETRY_BASE_MS = 2000;
@@ -20,8 +21,6 @@ const THROTTLE_CODES = new Set([421, 451]);
  * to write the next envelope with the current body (SEND_CONCURRENCY chunks run at once).
  */
 const MESSAGES_IN_FLIGHT_PER_CHUNK = 4;
-/** Outcomes are written this many at a time while a chunk is still sending (see OutcomeRecorder). */
-const RECORD_EVERY = 20;
 
 export interface ChunkResult {
   claimed: number;
@@ -38,8 +37,8 @@ export function retryDelay(attempts: number, random = Math.random): number {
 
 /**
  * Sends one chunk of a bulletin's deliveries: claim (one statement), render and send each over
- * the pooled transport (a few at a time), record the outcomes (one statement per 20), then check
- * for completion.
+ * the pooled transport (a few at a time), record the outcomes (in statements shared with the
+ * process's other chunks of the bulletin, see OutcomeWriter), then check for completion.
  *
  * - temporary (4xx, connection): back to queued with backoff until SEND_ATTEMPTS, then failed;
  *   when the server cannot be reached at all, the rest of the chunk waits with the first one;
@@ -52,6 +51,7 @@ export function retryDelay(attempts: number, random = Math.random): number {
 @Injectable()
 export class SendService {
   private readonly logger = new Logger(SendService.name);
+  private readonly outcomeWriter = new OutcomeWriter((bulletinId, outcomes) => this.ledger.record(bulletinId, outcomes));
 
   constructor(
     private readonly ledger: DeliveryLedger,
@@ -93,10 +93,7 @@ export class SendService {
     const claimed = claim.deliveries;
     const state: ChunkState = { stopped: null, throttleMs: null, rejected: [] };
     const outcomes: DeliveryOutcome[] = new Array<DeliveryOutcome>(claimed.length);
-    let settled = claim.skipped;
-    const recorder = new OutcomeRecorder(async (batch) => {
-      settled += await this.ledger.record(bulletinId, batch);
-    });
+    const recorder = this.outcomeWriter.chunk(bulletinId);
     let next = 0;
     const lane = async () => {
       for (let i = next++; i < claimed.length; i = next++) {
@@ -105,7 +102,7 @@ export class SendService {
       }
     };
     await Promise.all(Array.from({ length: Math.min(MESSAGES_IN_FLIGHT_PER_CHUNK, claimed.length) }, lane));
-    await recorder.flush();
+    const settled = claim.skipped + (await recorder.flush());
     // One settle per chunk (skipped at claim, then recorded), straight after the records, so a
     // failure below (Redis, a bounce write) cannot leave the hint high.
     const hint = await this.ledger.settle(bulletinId, settled);
@@ -172,43 +169,6 @@ export class SendService {
       this.logger.warn({ bulletinId, error: stopped.error.message }, 'SMTP server asks to slow down');
     }
     await this.ledger.completeIfFinished(bulletinId, { hint });
-  }
-}
-
-/**
- * Writes outcomes to the ledger every RECORD_EVERY messages (one statement each, in order)
- * while the chunk goes on sending, so a worker killed mid-chunk re-sends at most those few,
- * not the whole chunk.
- */
-class OutcomeRecorder {
-  private pending: DeliveryOutcome[] = [];
-  /** Batches whose write failed (PostgreSQL briefly away): written again by flush(). */
-  private unwritten: DeliveryOutcome[] = [];
-  private written: Promise<void> = Promise.resolve();
-
-  constructor(private readonly write: (batch: DeliveryOutcome[]) => Promise<void>) {}
-
-  add(outcome: DeliveryOutcome): void {
-    this.pending.push(outcome);
-    if (this.pending.length >= RECORD_EVERY) this.writePending();
-  }
-
-  /** Everything added so far is in the ledger, or this rejects (the job then fails and is retried). */
-  async flush(): Promise<void> {
-    this.writePending();
-    await this.written;
-    if (this.unwritten.length > 0) await this.write(this.unwritten.splice(0));
-  }
-
-  private writePending(): void {
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    this.written = this.written.then(() =>
-      this.write(batch).catch(() => {
-        this.unwritten.push(...batch);
-      }),
-    );
   }
 }
 
