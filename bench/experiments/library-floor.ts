@@ -9,42 +9,57 @@
  * Sets: bare `node`; every runtime dependency in package.json; those plus the compiled app's
  * modules (`dist/app.module.js`, which pulls in every feature module, without bootstrapping it).
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { memoryMb, rssByMapping } from '../lib/proc';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** Loads the modules, then on each line from the parent: full GCs (after `idle` seconds) and its heap spaces. */
 const CHILD = `
 const v8 = require('node:v8');
 v8.setFlagsFromString('--expose-gc');
 const gc = require('node:vm').runInNewContext('gc');
-const { readFileSync } = require('node:fs');
-const modules = JSON.parse(process.argv[1]);
-const seconds = Number(process.argv[2]);
 const failed = [];
-for (const m of modules) { try { require(m); } catch { failed.push(m); } }
-function reading() {
-  let anon = 0, nodeBinary = 0;
-  let kind = '';
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \\S+ \\S+ \\S+ \\S+\\s*(.*)$/.exec(line);
-    if (head) { kind = head[1] === '' ? 'anon' : head[1] === process.execPath ? 'node' : 'other'; continue; }
-    const rss = /^Rss:\\s+(\\d+) kB/.exec(line);
-    if (rss && kind === 'anon') anon += Number(rss[1]) / 1024;
-    if (rss && kind === 'node') nodeBinary += Number(rss[1]) / 1024;
-  }
+for (const m of JSON.parse(process.argv[1])) { try { require(m); } catch { failed.push(m); } }
+const report = () => {
+  gc(); gc();
   const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size / 1048576]));
-  return { rss: process.memoryUsage().rss / 1048576, anon, nodeBinary, newSpace: spaces.new_space, oldSpace: spaces.old_space, heapUsed: process.memoryUsage().heapUsed / 1048576 };
-}
-gc(); gc();
-const afterGc = reading();
-setTimeout(() => { gc(); process.stdout.write(JSON.stringify({ failed, afterGc, idle: reading() })); }, seconds * 1000);
+  process.stdout.write(JSON.stringify({ failed, newSpace: spaces.new_space, oldSpace: spaces.old_space, heapUsed: process.memoryUsage().heapUsed / 1048576 }) + '\\n');
+};
+require('node:readline').createInterface({ input: process.stdin }).on('line', (idle) => setTimeout(report, Number(idle) * 1000));
 `;
+
+interface Heap {
+  failed: string[];
+  newSpace: number;
+  oldSpace: number;
+  heapUsed: number;
+}
 
 const mb = (n: number) => n.toFixed(1);
 
-function main(): void {
+/** The child's heap after GC and, read from outside at that moment, its RSS by mapping; at once and after `seconds`. */
+async function measure(modules: string[], seconds: number): Promise<Array<Heap & { rss: number; anon: number; nodeBinary: number }>> {
+  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify(modules)], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const readings = [];
+  try {
+    for (const idle of [0, seconds]) {
+      child.stdin.write(`${idle}\n`);
+      const heap = JSON.parse((await lines.next()).value as string) as Heap;
+      const byMapping = rssByMapping(child.pid!);
+      readings.push({ ...heap, rss: memoryMb(child.pid!).rss, anon: byMapping.anon ?? 0, nodeBinary: byMapping.node ?? 0 });
+    }
+  } finally {
+    child.kill();
+  }
+  return readings;
+}
+
+async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 30);
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const dependencies = ['reflect-metadata', ...Object.keys(pkg.dependencies).filter((d) => d !== 'reflect-metadata')];
@@ -58,17 +73,12 @@ function main(): void {
   console.log(`| set | RSS after GC | anon | \`node\` binary | new space | old space (used) | RSS after ${seconds} s idle | new space then |`);
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [label, modules] of sets) {
-    const out = execFileSync(process.execPath, ['-e', CHILD, JSON.stringify(modules), String(seconds)], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } });
-    const { failed, afterGc: a, idle: b } = JSON.parse(out.toString()) as {
-      failed: string[];
-      afterGc: Record<string, number>;
-      idle: Record<string, number>;
-    };
-    const note = failed.length > 0 ? ` (not loadable by require: ${failed.join(', ')})` : '';
+    const [a, b] = await measure(modules, seconds);
+    const note = a.failed.length > 0 ? ` (not loadable by require: ${a.failed.join(', ')})` : '';
     console.log(
       `| ${label}${note} | ${mb(a.rss)} MB | ${mb(a.anon)} | ${mb(a.nodeBinary)} | ${mb(a.newSpace)} | ${mb(a.oldSpace)} (${mb(a.heapUsed)}) | ${mb(b.rss)} MB | ${mb(b.newSpace)} |`,
     );
   }
 }
 
-main();
+void main();

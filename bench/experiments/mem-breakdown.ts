@@ -5,30 +5,13 @@
  *
  *   npx ts-node --transpile-only bench/experiments/mem-breakdown.ts [seconds=30]
  */
-import { readFileSync } from 'node:fs';
 import { createBenchEnv } from '../lib/env';
-import { pssMb } from '../lib/proc';
+import { pssMb, rssByMapping } from '../lib/proc';
 import { startSink } from '../lib/sink';
 import { launchVestnik } from '../lib/vestnik';
 
-function breakdown(pid: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  let name = '';
-  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (head) {
-      const path = head[2];
-      name = path === '' ? 'anon' : path.startsWith('/') ? path.split('/').pop()! : path;
-      continue;
-    }
-    const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss) out[name] = (out[name] ?? 0) + Number(rss[1]) / 1024;
-  }
-  return out;
-}
-
 const show = (label: string, pid: number) => {
-  const b = breakdown(pid);
+  const b = rssByMapping(pid);
   const total = Object.values(b).reduce((a, c) => a + c, 0);
   const parts = Object.entries(b).filter(([, v]) => v >= 0.5).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`);
   console.log(`${label} RSS ${total.toFixed(1)} MB (PSS ${pssMb(pid).toFixed(1)}): ${parts.join(', ')}`);

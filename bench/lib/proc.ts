@@ -20,18 +20,19 @@ export function cpuMs(pid: number, endedChildren = false): number {
 }
 
 /**
- * CPU time in ms used by every process whose command name is `command` (e.g. `postgres`), each
- * with its ended children, keyed by pid. Two readings subtracted with `cpuMsSince` give the CPU a
- * service spent in between: a PostgreSQL backend that ends in between is counted through the
- * postmaster, which reaps it.
+ * CPU time in ms of every process whose command name is one of `commands` (e.g. `postgres`),
+ * each with its ended children, by command and pid, from one pass over /proc. Two readings
+ * subtracted with `cpuMsSince` give the CPU a service spent in between: a PostgreSQL backend that
+ * ends in between is counted through the postmaster, which reaps it.
  */
-export function cpuMsOfCommand(command: string): Map<number, number> {
-  const out = new Map<number, number>();
+export function cpuMsOfCommands<C extends string>(commands: readonly C[]): Record<C, Map<number, number>> {
+  const out = Object.fromEntries(commands.map((c) => [c, new Map<number, number>()])) as Record<C, Map<number, number>>;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === command) out.set(Number(entry), cpuMs(Number(entry), true));
+      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) as C;
+      if (out[command]) out[command].set(Number(entry), cpuMs(Number(entry), true));
     } catch {
       // The process ended between listing and reading.
     }
@@ -39,11 +40,32 @@ export function cpuMsOfCommand(command: string): Map<number, number> {
   return out;
 }
 
-/** CPU ms between two `cpuMsOfCommand` readings, over the processes alive at the second. */
+/** CPU ms between two readings of one command, over the processes alive at the second. */
 export function cpuMsSince(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
   for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
+}
+
+/**
+ * A process's RSS in MB by what is mapped (/proc/<pid>/smaps): `anon` for anonymous memory (V8's
+ * heap and native allocations), a file's base name for its pages (`node` for the binary), and
+ * the kernel's names in brackets (`[heap]`, `[stack]`).
+ */
+export function rssByMapping(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let name = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const path = head[2];
+      name = path === '' ? 'anon' : path.startsWith('/') ? path.split('/').pop()! : path;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[name] = (out[name] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return out;
 }
 
 /** Resident set size now and its peak (VmHWM), in MB. */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createBenchEnv, withClient } from '../lib/env';
 import { BULLETIN } from '../lib/message';
-import { cpuMs, cpuMsOfCommand, cpuMsSince, memoryMb, RssSampler } from '../lib/proc';
+import { cpuMs, cpuMsOfCommands, cpuMsSince, memoryMb, RssSampler } from '../lib/proc';
 import { seedSubscribers } from '../lib/seed';
 import { Sink } from '../lib/sink';
 import { api, createSite, launchVestnik, VestnikProcess } from '../lib/vestnik';
@@ -71,8 +71,7 @@ export async function runBulletin(options: BulletinOptions): Promise<BulletinRes
     const sampler = new RssSampler(() => processes.map((p) => p.pid)).start();
     const otherCpu = () => ({
       api: apiProcess === worker ? 0 : apiProcess.cpuMs(),
-      postgres: cpuMsOfCommand('postgres'),
-      redis: cpuMsOfCommand('redis-server'),
+      services: cpuMsOfCommands(['postgres', 'redis-server']),
       sink: cpuMs(options.sink.pid, true),
     });
     const db = new Client({ connectionString: env.databaseUrl });
@@ -105,8 +104,8 @@ export async function runBulletin(options: BulletinOptions): Promise<BulletinRes
         perSecond: options.recipients / seconds,
         workerCpuMsPerMessage: cpu / options.recipients,
         apiCpuMsPerMessage: (others1.api - others0.api) / options.recipients,
-        postgresCpuMsPerMessage: cpuMsSince(others0.postgres, others1.postgres) / options.recipients,
-        redisCpuMsPerMessage: cpuMsSince(others0.redis, others1.redis) / options.recipients,
+        postgresCpuMsPerMessage: cpuMsSince(others0.services.postgres, others1.services.postgres) / options.recipients,
+        redisCpuMsPerMessage: cpuMsSince(others0.services['redis-server'], others1.services['redis-server']) / options.recipients,
         sinkCpuMsPerMessage: (others1.sink - others0.sink) / options.recipients,
         apiPeakRssMb: apiProcess.peakRssMb(),
         workerPeakRssMb: worker.peakRssMb(),

@@ -30,13 +30,14 @@ export class OutcomeWriter {
   private readonly writing = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly record: RecordOutcomes,
+    /** @internal also for ChunkOutcomes, which writes again what a shared statement failed to */
+    readonly record: RecordOutcomes,
     private readonly every = WRITE_EVERY,
   ) {}
 
   /** A chunk's share of this writer. */
   chunk(bulletinId: string): ChunkOutcomes {
-    return new ChunkOutcomes(this, bulletinId, this.record);
+    return new ChunkOutcomes(this, bulletinId);
   }
 
   /** @internal for ChunkOutcomes */
@@ -84,7 +85,6 @@ export class ChunkOutcomes {
   constructor(
     private readonly writer: OutcomeWriter,
     private readonly bulletinId: string,
-    private readonly record: RecordOutcomes,
   ) {}
 
   add(outcome: DeliveryOutcome): void {
@@ -99,7 +99,7 @@ export class ChunkOutcomes {
     await this.writer.writeWaiting(this.bulletinId);
     if (this.unwritten.length > 0) {
       const again = this.unwritten.splice(0);
-      this.settled += (await this.record(this.bulletinId, again)).size;
+      this.settled += (await this.writer.record(this.bulletinId, again)).size;
     }
     return this.settled;
   }
