@@ -1,4 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { badRequest } from './app-exception';
 
 function describe(errors: ValidationError[], parent = ''): string[] {
@@ -27,3 +28,10 @@ export function createValidationPipe(): ValidationPipe {
 
 /** Refuses CR, LF and NUL: anything that may reach a mail header. */
 export const NO_HEADER_BREAKS = /^[^\r\n\0]*$/;
+
+/**
+ * The field may be left out, but null is checked like any other value and so refused by the
+ * field's type rules. `@IsOptional()` lets null through, which suits only fields where null
+ * means something (clear the reply-to address, turn DKIM off).
+ */
+export const OptionalNotNull = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);

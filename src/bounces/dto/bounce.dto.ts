@@ -10,7 +10,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { NO_HEADER_BREAKS } from '../../common/validation';
+import { NO_HEADER_BREAKS, OptionalNotNull } from '../../common/validation';
 import { SUBSCRIBER_STATUSES, SubscriberStatus } from '../../subscribers/subscriber.entity';
 import { BOUNCE_TYPES, BounceType } from '../bounce.entity';
 import { BounceSettings } from '../bounce-settings.entity';
@@ -50,7 +50,7 @@ const ARN = /^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 export class UpdateBounceSettingsDto {
   @ApiPropertyOptional({ type: [String], example: ['arn:aws:sns:eu-west-1:123456789012:ses-bounces'], description: 'SNS topics whose notifications are accepted' })
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @Matches(ARN, { each: true, message: 'sesTopicArns must be SNS topic ARNs' })
+  @OptionalNotNull() @IsArray() @ArrayMaxSize(20) @Matches(ARN, { each: true, message: 'sesTopicArns must be SNS topic ARNs' })
   sesTopicArns?: string[];
 
   @ApiPropertyOptional({ nullable: true, description: 'Basic-auth user Postmark sends (set in the webhook URL); null clears' })

@@ -34,7 +34,8 @@ export class CreateBulletinDto {
   text?: string | null;
 }
 
-export class UpdateBulletinDto extends PartialType(CreateBulletinDto) {}
+/** Every field may be left out; null is refused but for `text` (null: derive it from `html`). */
+export class UpdateBulletinDto extends PartialType(CreateBulletinDto, { skipNullProperties: false }) {}
 
 export class SendBulletinDto {
   @ApiPropertyOptional({ example: '2026-12-01T09:00:00Z', description: 'Start at this time (ISO-8601); now when absent or past' })

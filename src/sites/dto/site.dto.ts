@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { DkimDto, DkimInputDto, mapDkim } from '../../dkim/dkim.dto';
-import { NO_HEADER_BREAKS } from '../../common/validation';
+import { NO_HEADER_BREAKS, OptionalNotNull } from '../../common/validation';
 import { CONFIRMATION_POLICIES, ConfirmationPolicy, LOCALES, Locale, Site } from '../site.entity';
 
 const noBreaks = { message: '$property must not contain line breaks or NUL' };
@@ -45,7 +45,7 @@ export class CreateSiteDto {
   locale: Locale;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 3, description: 'Soft bounces in 30 days before an address counts as bounced' })
-  @IsOptional() @IsInt() @Min(1) @Max(100)
+  @OptionalNotNull() @IsInt() @Min(1) @Max(100)
   softBounceLimit?: number;
 
   @ApiPropertyOptional({ type: DkimInputDto, nullable: true, description: 'DKIM signing key (write-only); null turns signing off' })
@@ -53,7 +53,8 @@ export class CreateSiteDto {
   dkim?: DkimInputDto | null;
 }
 
-export class UpdateSiteDto extends PartialType(CreateSiteDto) {}
+/** Every field may be left out; null is refused except where it means something (replyTo, dkim…). */
+export class UpdateSiteDto extends PartialType(CreateSiteDto, { skipNullProperties: false }) {}
 
 export class SiteDto {
   @ApiProperty() id: string;

@@ -141,7 +141,7 @@ const LEAKS = [
   /\/work\//,
   /QueryFailedError|syntax error at or near|duplicate key value|violates .* constraint/i,
   /\bstack\b/i,
-  /TypeError|ReferenceError/,
+  /TypeError|ReferenceError|Cannot read properties/,
 ];
 
 /** Why an answer body leaks internals, or null when it does not. */
