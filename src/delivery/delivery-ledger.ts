@@ -169,8 +169,11 @@ export class DeliveryLedger {
    * have taken one back). A delivery handed back to the queue of a cancelled bulletin is skipped.
    * Answers the ids of the deliveries it settled (sent, failed or skipped), for `settle`.
    */
-  async record(bulletinId: string, outcomes: DeliveryOutcome[]): Promise<Set<string>> {
-    if (outcomes.length === 0) return new Set();
+  async record(bulletinId: string, unordered: DeliveryOutcome[]): Promise<Set<string>> {
+    if (unordered.length === 0) return new Set();
+    // In id order, as the heartbeat's `touch` of the same rows locks them: two statements that
+    // lock rows in different orders can deadlock. Outcomes arrive in the order messages finished.
+    const outcomes = [...unordered].sort((a, b) => compareIds(a.id, b.id));
     const rows = await poolQuery<{ id: string; open: boolean }>(
       this.db,
       `UPDATE deliveries d
@@ -308,4 +311,9 @@ export class DeliveryLedger {
     );
     return rows.map((r) => r.id);
   }
+}
+
+/** Orders bigint ids given as decimal strings without parsing them. */
+export function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

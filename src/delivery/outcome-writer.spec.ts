@@ -1,5 +1,5 @@
 import { DeliveryOutcome } from './delivery-ledger';
-import { OutcomeWriter } from './outcome-writer';
+import { DATABASE_REWRITE, OutcomeWriter } from './outcome-writer';
 
 const sent = (id: string): DeliveryOutcome => ({
   id,
@@ -16,10 +16,10 @@ const queued = (id: string): DeliveryOutcome => ({
   refundAttempt: false,
 });
 
-function ledger(failures = 0) {
+function ledger(failures = 0, error: () => Error = () => new Error('Connection terminated unexpectedly')) {
   const statements: { bulletinId: string; ids: string[] }[] = [];
   const record = async (bulletinId: string, outcomes: DeliveryOutcome[]) => {
-    if (failures-- > 0) throw new Error('connection terminated');
+    if (failures-- > 0) throw error();
     statements.push({ bulletinId, ids: outcomes.map((o) => o.id) });
     return new Set(outcomes.filter((o) => o.status !== 'queued').map((o) => o.id));
   };
@@ -71,11 +71,30 @@ describe(OutcomeWriter.name, () => {
     expect(statements.flatMap((s) => s.ids).sort()).toEqual(['1', '2', '3']);
   });
 
-  it('rejects the flush of a chunk whose outcomes cannot be written, so its job is retried', async () => {
-    const { record } = ledger(2);
-    const writer = new OutcomeWriter(record, 10);
+  it('writes the outcomes again while the database is away, and settles only once they are in', async () => {
+    const { statements, record } = ledger(5);
+    const retries: number[] = [];
+    const writer = new OutcomeWriter(record, 2, { ...DATABASE_REWRITE, delayMs: () => 1, onRetry: (_error, failures) => retries.push(failures) });
     const chunk = writer.chunk('A');
     chunk.add(sent('1'));
-    await expect(chunk.flush()).rejects.toThrow('connection terminated');
+    chunk.add(sent('2')); // this shared statement fails, so does the one for '3' at the flush, then three rewrites
+    chunk.add(queued('3'));
+    expect(await chunk.flush()).toBe(2);
+    expect(retries).toEqual([1, 2, 3]);
+    expect(statements).toEqual([{ bulletinId: 'A', ids: ['1', '2', '3'] }]);
+  });
+
+  it('waits longer after each failure, up to 2 s', () => {
+    expect([1, 2, 3, 4, 5, 10].map((n) => DATABASE_REWRITE.delayMs(n))).toEqual([200, 400, 800, 1600, 2000, 2000]);
+  });
+
+  it('rejects the flush when the statement itself is refused, so its job fails instead of trying forever', async () => {
+    const refused = () => Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+    const { statements, record } = ledger(2, refused); // the shared statement, then the rewrite
+    const writer = new OutcomeWriter(record, 10, { ...DATABASE_REWRITE, delayMs: () => 1 });
+    const chunk = writer.chunk('A');
+    chunk.add(sent('1'));
+    await expect(chunk.flush()).rejects.toThrow('invalid byte sequence');
+    expect(statements).toEqual([]);
   });
 });

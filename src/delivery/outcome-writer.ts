@@ -1,7 +1,24 @@
+import { isTransientDatabaseError } from '../database/transient-error';
 import type { DeliveryOutcome } from './delivery-ledger';
 
 /** Outcomes of one bulletin that wait for a statement before one is written anyway. */
 export const WRITE_EVERY = 100;
+
+/** When a chunk's outcomes could not be written, how it tries again. */
+export interface RewritePolicy {
+  /** Whether the failure may pass (the database away), so the same statement is worth trying again. */
+  transient(error: unknown): boolean;
+  /** Pause before the rewrite after `failures` failed ones. */
+  delayMs(failures: number): number;
+  /** Told of each failure that will be tried again. */
+  onRetry?(error: unknown, failures: number): void;
+}
+
+/** 200 ms, 400 ms … then every 2 s: soon after the database is back, well before recovery takes claims back. */
+export const DATABASE_REWRITE: RewritePolicy = {
+  transient: isTransientDatabaseError,
+  delayMs: (failures) => Math.min(2000, 100 * 2 ** failures),
+};
 
 /** Writes a bulletin's outcomes; answers the ids of the deliveries it settled (left the open statuses). */
 export type RecordOutcomes = (
@@ -23,7 +40,9 @@ interface Waiting {
  * statement on its way, instead of a few per chunk times the chunks at once.
  *
  * A bulletin's statements run one after another. A statement that fails leaves its outcomes with
- * their chunks, which write them again when they end (`ChunkOutcomes.flush`).
+ * their chunks, which write them again when they end (`ChunkOutcomes.flush`), for as long as the
+ * failure is transient. Those messages went out: dropping their outcomes would leave the claims
+ * to recovery, which queues them again, and everyone in them would be mailed twice.
  */
 export class OutcomeWriter {
   private readonly waiting = new Map<string, Waiting[]>();
@@ -33,6 +52,8 @@ export class OutcomeWriter {
     /** @internal also for ChunkOutcomes, which writes again what a shared statement failed to */
     readonly record: RecordOutcomes,
     private readonly every = WRITE_EVERY,
+    /** @internal also for ChunkOutcomes */
+    readonly rewrite: RewritePolicy = DATABASE_REWRITE,
   ) {}
 
   /** A chunk's share of this writer. */
@@ -92,14 +113,23 @@ export class ChunkOutcomes {
   }
 
   /**
-   * Everything added so far is in the ledger, or this rejects (the job then fails and is retried).
-   * Answers how many of the chunk's deliveries the writes settled.
+   * Everything added so far is in the ledger once this resolves. A transient failure is tried
+   * again until the database answers (the chunk's heartbeat keeps its claims meanwhile); any
+   * other rejects, and the job fails. Answers how many of the chunk's deliveries the writes settled.
    */
   async flush(): Promise<number> {
     await this.writer.writeWaiting(this.bulletinId);
-    if (this.unwritten.length > 0) {
+    const { rewrite } = this.writer;
+    for (let failures = 0; this.unwritten.length > 0; ) {
       const again = this.unwritten.splice(0);
-      this.settled += (await this.writer.record(this.bulletinId, again)).size;
+      try {
+        this.settled += (await this.writer.record(this.bulletinId, again)).size;
+      } catch (error) {
+        this.unwritten.push(...again);
+        if (!rewrite.transient(error)) throw error;
+        rewrite.onRetry?.(error, ++failures);
+        await new Promise((resolve) => setTimeout(resolve, rewrite.delayMs(failures)));
+      }
     }
     return this.settled;
   }

@@ -7,7 +7,7 @@ import { BulletinMailer, PreparedBulletin } from './bulletin-mailer';
 import { Claim, ClaimedDelivery, CompletionHint, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
 import { BouncesService } from '../bounces/bounces.service';
-import { OutcomeWriter } from './outcome-writer';
+import { DATABASE_REWRITE, OutcomeWriter, WRITE_EVERY } from './outcome-writer';
 
 /** Exponential backoff for temporary failures: 2 s, 4 s, 8 s … capped at 10 min, with jitter. */
 const RETRY_BASE_MS = 2000;
@@ -51,7 +51,12 @@ export function retryDelay(attempts: number, random = Math.random): number {
 @Injectable()
 export class SendService {
   private readonly logger = new Logger(SendService.name);
-  private readonly outcomeWriter = new OutcomeWriter((bulletinId, outcomes) => this.ledger.record(bulletinId, outcomes));
+  private readonly outcomeWriter = new OutcomeWriter((bulletinId, outcomes) => this.ledger.record(bulletinId, outcomes), WRITE_EVERY, {
+    ...DATABASE_REWRITE,
+    onRetry: (error, failures) => {
+      if (failures === 1 || failures % 30 === 0) this.logger.warn({ err: error, failures }, 'Outcomes of sent messages not written yet: trying again');
+    },
+  });
 
   constructor(
     private readonly ledger: DeliveryLedger,

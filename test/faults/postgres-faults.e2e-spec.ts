@@ -56,3 +56,50 @@ describe('Fault 5: PostgreSQL connections killed mid-bulletin', () => {
     expect(c.workers.every((w) => w.running) && c.api.running).toBe(true);
   });
 });
+
+/**
+ * Scenario 5b: PostgreSQL is unreachable for a few seconds while messages are on their way, so
+ * the outcomes of messages the SMTP server accepted cannot be written at once. They are written
+ * when it comes back, before recovery could take the claims back and mail them again.
+ */
+describe('Fault 5b: PostgreSQL unreachable for seconds mid-bulletin', () => {
+  let c: FaultCluster;
+  beforeAll(async () => {
+    c = await FaultCluster.start({ workers: 1, env: RECOVERY_ENV, databaseProxy: true });
+    c.sink.delayMs = 5;
+  });
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('5b. outcomes of accepted messages wait for the database: nobody mailed twice, nobody missed', async () => {
+    const { bulletinId, recipients } = await startBulletin(c, RECIPIENTS, 'pgaway.test');
+    const proxy = c.databaseProxy!;
+    const outageMs = 3000;
+    let outages = 0;
+    for (const share of FULL_SCALE ? [0.2, 0.4, 0.6, 0.8] : [0.3, 0.6]) {
+      await c.waitForSunk(bulletinId, Math.floor(RECIPIENTS * share));
+      await proxy.cut('refuse');
+      await sleep(outageMs);
+      await proxy.restore();
+      outages++;
+    }
+    await c.waitForBulletin(bulletinId);
+    const audit = await auditBulletin(c, bulletinId, recipients);
+    const counts = await c.deliveryCounts(bulletinId);
+    report({
+      scenario: '5b',
+      injected: `PostgreSQL refused for ${outageMs} ms x${outages} during the bulletin`,
+      expected: audit.expected,
+      delivered: audit.delivered,
+      duplicated: audit.duplicated,
+      sentNotSunk: audit.sentNotSunk,
+      ledger: counts,
+    });
+    expect(audit.missing).toEqual([]);
+    expect(audit.duplicated).toBe(0);
+    expect(audit.sentNotSunk).toBe(0);
+    expect(counts).toMatchObject({ sent: recipients.length, failed: 0 });
+    expect(c.workers.every((w) => w.running) && c.api.running).toBe(true);
+  });
+});

@@ -29,19 +29,21 @@ export class FaultCluster {
   readonly workers: VestnikProcess[] = [];
   readonly sink = new FaultSink();
   readonly redisProxy = TcpProxy.forUrl(TEST_REDIS_URL);
+  /** With `databaseProxy`, the children reach PostgreSQL through this one (the test's own pool does not). */
+  databaseProxy: TcpProxy | null = null;
   /** Direct pool (not through the proxy), named so pg_terminate_backend can spare it. */
   db!: Pool;
   private env!: TestEnvironment;
   private childEnv: Record<string, string> = {};
   private queues: Queue[] = [];
 
-  static async start(options: { env?: Record<string, string>; workers?: number } = {}): Promise<FaultCluster> {
+  static async start(options: { env?: Record<string, string>; workers?: number; databaseProxy?: boolean } = {}): Promise<FaultCluster> {
     const cluster = new FaultCluster();
-    await cluster.boot(options.env ?? {}, options.workers ?? 1);
+    await cluster.boot(options.env ?? {}, options.workers ?? 1, options.databaseProxy ?? false);
     return cluster;
   }
 
-  private async boot(extra: Record<string, string>, workers: number): Promise<void> {
+  private async boot(extra: Record<string, string>, workers: number, databaseProxy: boolean): Promise<void> {
     this.env = await createTestEnvironment();
     await migrate(this.env.databaseUrl); // once here, so the children only find it done
     this.db = new Pool({ connectionString: this.env.databaseUrl, application_name: 'vestnik-fault-test', max: 4 });
@@ -51,8 +53,10 @@ export class FaultCluster {
     this.db.on('error', () => undefined);
     await this.sink.start();
     await this.redisProxy.start();
+    if (databaseProxy) this.databaseProxy = await TcpProxy.forUrl(this.env.databaseUrl).start();
     this.childEnv = {
       ...this.env.env,
+      ...(this.databaseProxy ? { DATABASE_URL: this.databaseProxy.rewrite(this.env.databaseUrl) } : {}),
       REDIS_URL: this.redisProxy.rewrite(TEST_REDIS_URL),
       SMTP_URL: this.sink.url,
       LOG_LEVEL: 'warn',
@@ -216,6 +220,7 @@ export class FaultCluster {
     await Promise.all([this.api, ...this.workers].filter(Boolean).map((p) => p.kill()));
     await Promise.all(this.queues.map((q) => q.close()));
     await this.redisProxy.stop();
+    await this.databaseProxy?.stop();
     await this.sink.stop();
     await this.db?.end();
     await this.env?.drop();
