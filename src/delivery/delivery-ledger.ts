@@ -26,7 +26,8 @@ export interface Claim {
 /** The outcome of one claimed delivery, recorded with the rest of its chunk. */
 export interface DeliveryOutcome {
   id: string;
-  status: 'sent' | 'failed' | 'queued';
+  /** `skipped`: the subscriber left after the claim, and the message was not sent (SendableRecheck). */
+  status: 'sent' | 'failed' | 'queued' | 'skipped';
   error: string | null;
   /** For `queued`: wait this long before the next try (0: at once). */
   retryDelayMs: number;
@@ -162,6 +163,25 @@ export class DeliveryLedger {
     );
     const sendable = rows.filter((row) => row.status === 'sending');
     return { deliveries: sendable.map(({ status: _status, ...rest }) => rest), skipped: rows.length - sendable.length };
+  }
+
+  /**
+   * Of these claimed deliveries, those whose subscriber may no longer be mailed (unsubscribed,
+   * bounced or erased since the claim), with the reason the claim would have written. A read:
+   * the outcome is recorded as `skipped` with the chunk's others.
+   */
+  async unsendable(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await poolQuery<{ id: string; reason: string }>(
+      this.db,
+      `SELECT d.id::text AS id,
+              CASE WHEN s.erased_at IS NOT NULL THEN 'subscriber erased' ELSE 'subscriber ' || s.status END AS reason
+         FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+        WHERE d.id = ANY($1::bigint[]) AND NOT (${SENDABLE})`,
+      [ids],
+      'vestnik_unsendable',
+    );
+    return new Map(rows.map((row) => [row.id, row.reason]));
   }
 
   /**

@@ -8,6 +8,7 @@ import { Claim, ClaimedDelivery, CompletionHint, DeliveryLedger, DeliveryOutcome
 import { DeliveryQueueService } from './delivery-queue.service';
 import { BouncesService } from '../bounces/bounces.service';
 import { DATABASE_REWRITE, OutcomeWriter, WRITE_EVERY } from './outcome-writer';
+import { SendableRecheck } from './sendable-recheck';
 
 /** Exponential backoff for temporary failures: 2 s, 4 s, 8 s … capped at 10 min, with jitter. */
 const RETRY_BASE_MS = 2000;
@@ -21,6 +22,8 @@ const THROTTLE_CODES = new Set([421, 451]);
  * to write the next envelope with the current body (SEND_CONCURRENCY chunks run at once).
  */
 const MESSAGES_IN_FLIGHT_PER_CHUNK = 4;
+/** A chunk still sending this long after its claim (or last look) looks again who may be mailed. */
+export const RECHECK_MS = 1000;
 
 export interface ChunkResult {
   claimed: number;
@@ -99,10 +102,15 @@ export class SendService {
     const state: ChunkState = { stopped: null, throttleMs: null, rejected: [] };
     const outcomes: DeliveryOutcome[] = new Array<DeliveryOutcome>(claimed.length);
     const recorder = this.outcomeWriter.chunk(bulletinId);
+    const recheck = new SendableRecheck((ids) => this.ledger.unsendable(ids), RECHECK_MS, (error) =>
+      this.logger.warn({ err: error, bulletinId }, 'Could not look again who may be mailed; going on with the claim'),
+    );
     let next = 0;
     const lane = async () => {
       for (let i = next++; i < claimed.length; i = next++) {
-        outcomes[i] = await this.sendOne(prepared, claimed[i], state);
+        const from = i;
+        const left = await recheck.reasonToSkip(claimed[i].id, () => claimed.slice(from).map((d) => d.id));
+        outcomes[i] = left ? skip(claimed[i], left) : await this.sendOne(prepared, claimed[i], state);
         recorder.add(outcomes[i]);
       }
     };
@@ -197,6 +205,11 @@ interface Stop {
   error: MailSendError;
   /** For `unreachable`: the rest retries together with the delivery that failed. */
   retryDelayMs?: number;
+}
+
+/** Not sent: the subscriber left after the claim. The attempt is given back, as nothing was tried. */
+function skip(delivery: ClaimedDelivery, reason: string): DeliveryOutcome {
+  return { id: delivery.id, status: 'skipped', error: reason, retryDelayMs: 0, refundAttempt: true };
 }
 
 /** Back to queued, attempt refunded: the server never judged this message. */

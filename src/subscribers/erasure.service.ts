@@ -45,9 +45,11 @@ export class ErasureService {
           WHERE site_id = $2 AND (subscriber_id = $1 OR lower(recipient) = $3)`,
         [id, site.id, address],
       );
+      // A delivery being sent is skipped too: the worker's outcome for it (which may quote the
+      // address in an SMTP error) then finds it no longer `sending` and writes nothing.
       await m.query(
-        `UPDATE deliveries SET error = NULL,
-                status = CASE WHEN status = 'queued' THEN 'skipped' ELSE status END, updated_at = now()
+        `UPDATE deliveries SET error = CASE WHEN status IN ('queued', 'sending') THEN 'subscriber erased' END,
+                status = CASE WHEN status IN ('queued', 'sending') THEN 'skipped' ELSE status END, updated_at = now()
           WHERE subscriber_id = $1`,
         [id],
       );
