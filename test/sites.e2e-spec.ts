@@ -116,4 +116,56 @@ describe('Sites, keys and policies', () => {
     ]);
     await site.backend.post(`/v1/sites/${site.slug}/policies`, { version: 'x' }).expect(403);
   });
+
+  it('pages the lists of sites, keys and policies with limit and cursor, each row once', async () => {
+    const site = await createSite(t);
+    const base = `/v1/sites/${site.slug}`;
+    for (let i = 0; i < 4; i++) await t.admin.post(`${base}/keys`, { name: `key ${i}`, role: 'marketing' }).expect(201);
+    // Two policies published at the same moment: the id breaks the tie, and neither is lost.
+    for (const version of ['v1', 'v2', 'v3']) {
+      await t.admin.post(`${base}/policies`, { version, publishedAt: version === 'v1' ? '2026-01-01T00:00:00Z' : '2026-02-01T00:00:00Z' }).expect(201);
+    }
+    for (let i = 0; i < 3; i++) await t.admin.post('/v1/sites', siteBody(`paged-${i}`)).expect(201);
+
+    async function walk(path: string, limit: number) {
+      const seen: { id: string; name?: string; version?: string; slug?: string }[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 100; pages++) {
+        const query: string = `limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+        const res = await t.admin.get(`${path}?${query}`).expect(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(limit);
+        seen.push(...res.body.items);
+        cursor = res.body.nextCursor;
+        if (!cursor) return seen;
+      }
+      throw new Error(`${path} never ended`);
+    }
+    const allKeys = (await t.admin.get(`${base}/keys`).expect(200)).body;
+    expect(allKeys.nextCursor).toBeNull();
+    const keys = await walk(`${base}/keys`, 2);
+    expect(keys.map((k) => k.id)).toEqual(allKeys.items.map((k: { id: string }) => k.id));
+    expect(keys.length).toBeGreaterThanOrEqual(6); // createSite's backend and marketing keys, and these four
+    expect(keys.every((k) => !('key' in k) && !('hash' in k))).toBe(true);
+
+    const policies = await walk(`${base}/policies`, 1);
+    expect(policies.map((p) => p.version).slice(-1)).toEqual(['v1']);
+    expect(new Set(policies.map((p) => p.version))).toEqual(new Set(['v1', 'v2', 'v3']));
+
+    const sites = await walk('/v1/sites', 2);
+    const slugs = sites.map((x) => x.slug as string);
+    expect(slugs).toEqual([...slugs].sort());
+    expect(new Set(slugs).size).toBe(slugs.length);
+    expect(slugs).toEqual(expect.arrayContaining(['paged-0', 'paged-1', 'paged-2', site.slug]));
+    // A site key sees its own site only, paged or not.
+    expect((await site.backend.get('/v1/sites?limit=1').expect(200)).body).toMatchObject({ items: [{ slug: site.slug }], nextCursor: null });
+
+    for (const path of ['/v1/sites', `${base}/keys`, `${base}/policies`]) {
+      expect((await t.admin.get(`${path}?limit=0`).expect(400)).body.code).toBe('validation_failed');
+      expect((await t.admin.get(`${path}?cursor=garbage`).expect(400)).body.code).toBe('invalid_cursor');
+    }
+    // A cursor naming another site's key moves nothing forward: it finds no row of this site.
+    const other = await createSite(t);
+    const otherKey = (await t.admin.get(`/v1/sites/${other.slug}/keys?limit=1`).expect(200)).body.nextCursor as string;
+    expect((await t.admin.get(`${base}/keys?cursor=${otherKey}`).expect(200)).body.items).toEqual([]);
+  });
 });

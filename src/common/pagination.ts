@@ -45,3 +45,7 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, curso
 
 export const isUuid = (value: unknown): value is string =>
   typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+
+/** A cursor that names the last row by its id; the query reads that row's sort keys itself. */
+export const isIdCursor = (value: unknown): value is { id: string } =>
+  typeof value === 'object' && value !== null && isUuid((value as { id?: unknown }).id);

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentSite } from '../common/auth/auth.decorators';
 import { uuidPipe } from '../common/uuid.pipe';
 import { ApiKeysService } from './api-keys.service';
-import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, mapApiKey } from './dto/api-key.dto';
+import { PageQuery } from '../common/pagination';
+import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto, mapApiKey } from './dto/api-key.dto';
 import { Site } from './site.entity';
 
 @ApiTags('keys')
@@ -21,9 +22,10 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOkResponse({ type: [ApiKeyDto] })
-  async list(@CurrentSite() site: Site): Promise<{ items: ApiKeyDto[] }> {
-    return { items: (await this.keys.list(site)).map(mapApiKey) };
+  @ApiOkResponse({ type: ApiKeyListDto, description: 'Oldest first, revoked ones included; never a secret' })
+  async list(@CurrentSite() site: Site, @Query() query: PageQuery): Promise<ApiKeyListDto> {
+    const page = await this.keys.page(site, query.limit, query.cursor);
+    return { items: page.items.map(mapApiKey), nextCursor: page.nextCursor };
   }
 
   @Delete(':id')

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentSite } from '../common/auth/auth.decorators';
-import { CreatePolicyDto, mapPolicy, PolicyDto } from './dto/policy.dto';
+import { PageQuery } from '../common/pagination';
+import { CreatePolicyDto, mapPolicy, PolicyDto, PolicyListDto } from './dto/policy.dto';
 import { PoliciesService } from './policies.service';
 import { Site } from './site.entity';
 
@@ -23,9 +24,9 @@ export class PoliciesController {
 
   @Get()
   @Auth('backend')
-  @ApiOkResponse({ type: [PolicyDto], description: 'Newest first; `current` marks the one in force' })
-  async list(@CurrentSite() site: Site): Promise<{ items: PolicyDto[] }> {
-    const [all, current] = await Promise.all([this.policies.list(site), this.policies.current(site.id)]);
-    return { items: all.map((p) => mapPolicy(p, current?.id ?? null)) };
+  @ApiOkResponse({ type: PolicyListDto, description: 'Newest first; `current` marks the one in force' })
+  async list(@CurrentSite() site: Site, @Query() query: PageQuery): Promise<PolicyListDto> {
+    const [page, current] = await Promise.all([this.policies.page(site, query.limit, query.cursor), this.policies.current(site.id)]);
+    return { items: page.items.map((p) => mapPolicy(p, current?.id ?? null)), nextCursor: page.nextCursor };
   }
 }

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal, CurrentSite } from '../common/auth/auth.decorators';
 import { Principal } from '../common/auth/auth.types';
-import { CreateSiteDto, mapSite, SiteDto, UpdateSiteDto } from './dto/site.dto';
+import { PageQuery } from '../common/pagination';
+import { CreateSiteDto, mapSite, SiteDto, SiteListDto, UpdateSiteDto } from './dto/site.dto';
 import { Site } from './site.entity';
 import { SitesService } from './sites.service';
 
@@ -22,9 +23,10 @@ export class SitesController {
 
   @Get()
   @Auth('any')
-  @ApiOkResponse({ type: [SiteDto], description: 'Every site for the admin key; its own site for a site key' })
-  async list(@CurrentPrincipal() principal: Principal): Promise<{ items: SiteDto[] }> {
-    return { items: (await this.sites.list(principal)).map(mapSite) };
+  @ApiOkResponse({ type: SiteListDto, description: 'Every site for the admin key (by slug); its own site for a site key' })
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: PageQuery): Promise<SiteListDto> {
+    const page = await this.sites.page(principal, query.limit, query.cursor);
+    return { items: page.items.map(mapSite), nextCursor: page.nextCursor };
   }
 
   @Get(':site')

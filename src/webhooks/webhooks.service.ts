@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { badRequest, notFound } from '../common/app-exception';
-import { decodeCursor, isUuid, Page, toPage } from '../common/pagination';
+import { decodeCursor, isIdCursor, Page, toPage } from '../common/pagination';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import {
@@ -24,7 +24,6 @@ export const MAX_WEBHOOKS_PER_SITE = 20;
 
 const isSeqCursor = (v: unknown): v is { s: string } =>
   typeof v === 'object' && v !== null && typeof (v as { s?: unknown }).s === 'string' && /^\d{1,19}$/.test((v as { s: string }).s);
-const isIdCursor = (v: unknown): v is { id: string } => typeof v === 'object' && v !== null && isUuid((v as { id?: unknown }).id);
 
 @Injectable()
 export class WebhooksService {

@@ -22,6 +22,11 @@ export class ApiKeyDto {
   @ApiProperty({ nullable: true, type: String }) revokedAt: string | null;
 }
 
+export class ApiKeyListDto {
+  @ApiProperty({ type: [ApiKeyDto] }) items: ApiKeyDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
 export class CreatedApiKeyDto extends ApiKeyDto {
   @ApiProperty({ description: 'The key itself. Shown only in this answer.' }) key: string;
 }

@@ -30,6 +30,11 @@ export class PolicyDto {
   @ApiProperty() current: boolean;
 }
 
+export class PolicyListDto {
+  @ApiProperty({ type: [PolicyDto] }) items: PolicyDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
 export function mapPolicy(policy: Policy, currentId: string | null): PolicyDto {
   return {
     id: policy.id,

@@ -74,6 +74,11 @@ export class SiteDto {
   @ApiProperty() updatedAt: string;
 }
 
+export class SiteListDto {
+  @ApiProperty({ type: [SiteDto] }) items: SiteDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
 export function mapSite(site: Site): SiteDto {
   return {
     id: site.id,
