@@ -23,8 +23,8 @@ async function claimedBulletin(db: DataSource, siteId: string): Promise<{ bullet
     [siteId],
   );
   const rows = await db.query<{ id: string }[]>(
-    `INSERT INTO deliveries (bulletin_id, subscriber_id, status, message_id)
-     SELECT $1, id, 'sending', ${NEW_MESSAGE_ID("'example.com'")} FROM subscribers WHERE site_id = $2
+    `INSERT INTO deliveries (bulletin_id, subscriber_id, status, attempts, message_id)
+     SELECT $1, id, 'sending', 1, ${NEW_MESSAGE_ID("'example.com'")} FROM subscribers WHERE site_id = $2
      RETURNING id::text AS id`,
     [bulletinId, siteId],
   );
@@ -33,7 +33,7 @@ async function claimedBulletin(db: DataSource, siteId: string): Promise<{ bullet
   return { bulletinId, ids: rows.map((r) => r.id).sort((a, b) => Number(a) - Number(b)) };
 }
 
-const sent = (id: string): DeliveryOutcome => ({ id, status: 'sent', error: null, retryDelayMs: 0, refundAttempt: false });
+const sent = (id: string): DeliveryOutcome => ({ id, claimedAttempts: 1, status: 'sent', error: null, retryDelayMs: 0, refundAttempt: false });
 
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 100_000);

@@ -6,10 +6,18 @@ import { NEW_MESSAGE_ID } from './message-id';
 import { WebhookEventsService } from '../webhooks/webhook-events.service';
 
 /** A delivery claimed for sending, with what rendering needs about its subscriber. */
-export interface ClaimedDelivery {
+/**
+ * A claim of one delivery. Each claim counts an attempt, so the count names the claim: after
+ * recovery took the row back and someone claimed it again, it is one higher, and the first
+ * claimant's heartbeat and outcome no longer match it.
+ */
+export interface ClaimRef {
   id: string;
-  messageId: string;
   attempts: number;
+}
+
+export interface ClaimedDelivery extends ClaimRef {
+  messageId: string;
   subscriberId: string;
   email: string;
   name: string | null;
@@ -26,6 +34,8 @@ export interface Claim {
 /** The outcome of one claimed delivery, recorded with the rest of its chunk. */
 export interface DeliveryOutcome {
   id: string;
+  /** The claim's `attempts`: the outcome is written only while the row is still that claim. */
+  claimedAttempts: number;
   /** `skipped`: the subscriber left after the claim, and the message was not sent (SendableRecheck). */
   status: 'sent' | 'failed' | 'queued' | 'skipped';
   error: string | null;
@@ -58,6 +68,8 @@ export async function updateReturning<T = Record<string, unknown>>(
 }
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** The reason `unsendable` gives for a claim that recovery took back (and maybe someone else took since). */
+export const CLAIM_LOST = 'claim lost';
 const SENDABLE = `s.status = 'active' AND s.email IS NOT NULL AND s.erased_at IS NULL`;
 /** Statuses whose delivery still has to be sent (or to have its outcome recorded). */
 const OPEN = `('queued','sending')`;
@@ -166,27 +178,31 @@ export class DeliveryLedger {
   }
 
   /**
-   * Of these claimed deliveries, those whose subscriber may no longer be mailed (unsubscribed,
-   * bounced or erased since the claim), with the reason the claim would have written. A read:
-   * the outcome is recorded as `skipped` with the chunk's others.
+   * Of these claims, those that must not be sent after all, with the reason: the subscriber left
+   * (unsubscribed, bounced or erased since the claim), with the reason the claim would have
+   * written, or the claim is no longer this one (recovery took it back from a worker it thought
+   * dead: `claim lost`, and the outcome will match nothing). A read: the chunk records the
+   * first kind as `skipped` with its other outcomes.
    */
-  async unsendable(ids: string[]): Promise<Map<string, string>> {
-    if (ids.length === 0) return new Map();
+  async unsendable(claims: ClaimRef[]): Promise<Map<string, string>> {
+    if (claims.length === 0) return new Map();
     const rows = await poolQuery<{ id: string; reason: string }>(
       this.db,
       `SELECT d.id::text AS id,
-              CASE WHEN s.erased_at IS NOT NULL THEN 'subscriber erased' ELSE 'subscriber ' || s.status END AS reason
-         FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-        WHERE d.id = ANY($1::bigint[]) AND NOT (${SENDABLE})`,
-      [ids],
+              CASE WHEN d.status <> 'sending' OR d.attempts <> v.attempts THEN '${CLAIM_LOST}'
+                   WHEN s.erased_at IS NOT NULL THEN 'subscriber erased' ELSE 'subscriber ' || s.status END AS reason
+         FROM unnest($1::bigint[], $2::int[]) AS v(id, attempts)
+         JOIN deliveries d ON d.id = v.id JOIN subscribers s ON s.id = d.subscriber_id
+        WHERE d.status <> 'sending' OR d.attempts <> v.attempts OR NOT (${SENDABLE})`,
+      [claims.map((c) => c.id), claims.map((c) => c.attempts)],
       'vestnik_unsendable',
     );
     return new Map(rows.map((row) => [row.id, row.reason]));
   }
 
   /**
-   * Records outcomes of the bulletin in one statement. Only rows still `sending` change (recovery may
-   * have taken one back). A delivery handed back to the queue of a cancelled bulletin is skipped.
+   * Records outcomes of the bulletin in one statement. Only rows still `sending` under the same
+   * claim change (recovery may have taken one back, and another worker claimed it since). A delivery handed back to the queue of a cancelled bulletin is skipped.
    * Answers the ids of the deliveries it settled (sent, failed or skipped), for `settle`.
    */
   async record(bulletinId: string, unordered: DeliveryOutcome[]): Promise<Set<string>> {
@@ -204,9 +220,9 @@ export class DeliveryLedger {
                            THEN now() + v.delay_ms * interval '1 millisecond' END,
            attempts = d.attempts - CASE WHEN v.refund THEN 1 ELSE 0 END,
            updated_at = now()
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::boolean[]) AS v(id, status, error, delay_ms, refund),
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::boolean[], $7::int[]) AS v(id, status, error, delay_ms, refund, claimed),
             bulletins b
-       WHERE d.id = v.id AND d.bulletin_id = $1 AND d.status = 'sending' AND b.id = d.bulletin_id
+       WHERE d.id = v.id AND d.bulletin_id = $1 AND d.status = 'sending' AND d.attempts = v.claimed AND b.id = d.bulletin_id
        RETURNING d.id::text AS id, d.status IN ${OPEN} AS open`,
       [
         bulletinId,
@@ -215,6 +231,7 @@ export class DeliveryLedger {
         outcomes.map((o) => o.error),
         outcomes.map((o) => o.retryDelayMs),
         outcomes.map((o) => o.refundAttempt),
+        outcomes.map((o) => o.claimedAttempts),
       ],
       'vestnik_record',
     );
@@ -239,9 +256,20 @@ export class DeliveryLedger {
     return rows[0] ?? null;
   }
 
-  /** Heartbeat of a chunk being sent: recovery only takes back claims nobody has touched for a while. */
-  async touch(ids: string[]): Promise<void> {
-    await poolQuery(this.db, `UPDATE deliveries SET updated_at = now() WHERE id = ANY($1::bigint[]) AND status = 'sending'`, [ids], 'vestnik_touch');
+  /**
+   * Heartbeat of a chunk being sent: recovery only takes back claims nobody has touched for a
+   * while. Only claims still this chunk's are touched, in id order (as `record` locks them).
+   */
+  async touch(claims: ClaimRef[]): Promise<void> {
+    const sorted = [...claims].sort((a, b) => compareIds(a.id, b.id));
+    await poolQuery(
+      this.db,
+      `UPDATE deliveries d SET updated_at = now()
+         FROM unnest($1::bigint[], $2::int[]) AS v(id, attempts)
+        WHERE d.id = v.id AND d.status = 'sending' AND d.attempts = v.attempts`,
+      [sorted.map((c) => c.id), sorted.map((c) => c.attempts)],
+      'vestnik_touch',
+    );
   }
 
   /** Pauses a sending bulletin because of a fault that no retry can fix (authentication, TLS). */

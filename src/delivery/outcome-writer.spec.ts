@@ -3,6 +3,7 @@ import { DATABASE_REWRITE, OutcomeWriter } from './outcome-writer';
 
 const sent = (id: string): DeliveryOutcome => ({
   id,
+  claimedAttempts: 1,
   status: 'sent',
   error: null,
   retryDelayMs: 0,
@@ -10,6 +11,7 @@ const sent = (id: string): DeliveryOutcome => ({
 });
 const queued = (id: string): DeliveryOutcome => ({
   id,
+  claimedAttempts: 1,
   status: 'queued',
   error: '450 busy',
   retryDelayMs: 1000,

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../health/metrics.service';
 import { MailSendError, MailTransport } from '../mail/transport/mail-transport';
 import { BulletinMailer, PreparedBulletin } from './bulletin-mailer';
-import { Claim, ClaimedDelivery, CompletionHint, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
+import { Claim, ClaimedDelivery, ClaimRef, CompletionHint, DeliveryLedger, DeliveryOutcome } from './delivery-ledger';
 import { DeliveryQueueService } from './delivery-queue.service';
 import { BouncesService } from '../bounces/bounces.service';
 import { DATABASE_REWRITE, OutcomeWriter, WRITE_EVERY } from './outcome-writer';
@@ -21,7 +21,7 @@ const THROTTLE_CODES = new Set([421, 451]);
  * pooled connection with a message queued behind the one it is sending, which pipelining needs
  * to write the next envelope with the current body (SEND_CONCURRENCY chunks run at once).
  */
-const MESSAGES_IN_FLIGHT_PER_CHUNK = 4;
+export const MESSAGES_IN_FLIGHT_PER_CHUNK = 4;
 /** A chunk still sending this long after its claim (or last look) looks again who may be mailed. */
 export const RECHECK_MS = 1000;
 
@@ -76,7 +76,7 @@ export class SendService {
     const prepared = await this.mailer.prepare(bulletinId);
     if (!prepared) return { claimed: 0, sent: 0, throttleMs: null };
     const claim = await this.ledger.claim(bulletinId, deliveryIds, prepared.messageIdDomain);
-    const heartbeat = this.heartbeat(claim.deliveries.map((d) => d.id));
+    const heartbeat = this.heartbeat(claim.deliveries);
     try {
       return await this.sendClaimed(bulletinId, prepared, claim);
     } finally {
@@ -88,10 +88,10 @@ export class SendService {
    * While a chunk is being sent, its claims are refreshed a few times per DELIVERY_STUCK_SECONDS,
    * so a slow but live worker (a slow SMTP server, a busy machine) is never mistaken for a dead one.
    */
-  private heartbeat(ids: string[]): NodeJS.Timeout {
+  private heartbeat(claims: ClaimRef[]): NodeJS.Timeout {
     const every = Math.max(500, (this.config.deliveryStuckSeconds * 1000) / 4);
     const timer = setInterval(() => {
-      this.ledger.touch(ids).catch((error: unknown) => this.logger.warn({ err: error }, 'Claim heartbeat failed'));
+      this.ledger.touch(claims).catch((error: unknown) => this.logger.warn({ err: error }, 'Claim heartbeat failed'));
     }, every);
     timer.unref();
     return timer;
@@ -102,14 +102,14 @@ export class SendService {
     const state: ChunkState = { stopped: null, throttleMs: null, rejected: [] };
     const outcomes: DeliveryOutcome[] = new Array<DeliveryOutcome>(claimed.length);
     const recorder = this.outcomeWriter.chunk(bulletinId);
-    const recheck = new SendableRecheck((ids) => this.ledger.unsendable(ids), RECHECK_MS, (error) =>
+    const recheck = new SendableRecheck<ClaimedDelivery>((claims) => this.ledger.unsendable(claims), RECHECK_MS, (error) =>
       this.logger.warn({ err: error, bulletinId }, 'Could not look again who may be mailed; going on with the claim'),
     );
     let next = 0;
     const lane = async () => {
       for (let i = next++; i < claimed.length; i = next++) {
         const from = i;
-        const left = await recheck.reasonToSkip(claimed[i].id, () => claimed.slice(from).map((d) => d.id));
+        const left = await recheck.reasonToSkip(claimed[i].id, () => claimed.slice(from));
         outcomes[i] = left ? skip(claimed[i], left) : await this.sendOne(prepared, claimed[i], state);
         recorder.add(outcomes[i]);
       }
@@ -131,7 +131,7 @@ export class SendService {
     if (state.stopped) return giveBack(delivery, null, state.stopped.retryDelayMs ?? 0);
     try {
       await this.transport.send(this.mailer.composeForSending(prepared, recipientOf(delivery), delivery.messageId));
-      return { id: delivery.id, status: 'sent', error: null, retryDelayMs: 0, refundAttempt: false };
+      return outcome(delivery, 'sent', null);
     } catch (caught) {
       const error = MailSendError.from(caught);
       const reason = stopReason(error);
@@ -151,10 +151,10 @@ export class SendService {
         // No server answer (refused, reset, timed out): the server is unreachable, not this
         // address. The rest of the chunk waits with it instead of spending an attempt each.
         if (reason === 'unreachable') state.stopped = { reason, error, retryDelayMs };
-        return { id: delivery.id, status: 'queued', error: error.message, retryDelayMs, refundAttempt: false };
+        return outcome(delivery, 'queued', error.message, retryDelayMs);
       }
       if (error.kind === 'permanent') state.rejected.push({ subscriberId: delivery.subscriberId, response: error.response ?? error.message });
-      return { id: delivery.id, status: 'failed', error: error.message, retryDelayMs: 0, refundAttempt: false };
+      return outcome(delivery, 'failed', error.message);
     }
   }
 
@@ -207,14 +207,27 @@ interface Stop {
   retryDelayMs?: number;
 }
 
-/** Not sent: the subscriber left after the claim. The attempt is given back, as nothing was tried. */
+function outcome(
+  delivery: ClaimedDelivery,
+  status: DeliveryOutcome['status'],
+  error: string | null,
+  retryDelayMs = 0,
+  refundAttempt = false,
+): DeliveryOutcome {
+  return { id: delivery.id, claimedAttempts: delivery.attempts, status, error, retryDelayMs, refundAttempt };
+}
+
+/**
+ * Not sent: the subscriber left after the claim, and the attempt is given back as nothing was
+ * tried; or the claim was lost to recovery, and the outcome matches nothing.
+ */
 function skip(delivery: ClaimedDelivery, reason: string): DeliveryOutcome {
-  return { id: delivery.id, status: 'skipped', error: reason, retryDelayMs: 0, refundAttempt: true };
+  return outcome(delivery, 'skipped', reason, 0, true);
 }
 
 /** Back to queued, attempt refunded: the server never judged this message. */
 function giveBack(delivery: ClaimedDelivery, error: string | null, retryDelayMs = 0): DeliveryOutcome {
-  return { id: delivery.id, status: 'queued', error, retryDelayMs, refundAttempt: true };
+  return outcome(delivery, 'queued', error, retryDelayMs, true);
 }
 
 function recipientOf(delivery: ClaimedDelivery) {
