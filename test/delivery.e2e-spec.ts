@@ -1,4 +1,5 @@
 import { DeliveryLedger } from '../src/delivery/delivery-ledger';
+import { DeliveryQueueService } from '../src/delivery/delivery-queue.service';
 import { SubscriptionStateService } from '../src/subscribers/subscription-state.service';
 import { addSubscribers, createBulletin, deliveryCounts, Recipient, waitForStatus } from './support/bulletins';
 import { SmtpSink } from './support/smtp-sink';
@@ -141,6 +142,25 @@ describe('Pause, resume, cancel and leaving during a rate-limited send', () => {
     const skipped = await site.marketing.get(`/v1/sites/${site.slug}/bulletins/${id}/deliveries?status=skipped&limit=1`).expect(200);
     expect(skipped.body.items[0].error).toBe('bulletin cancelled');
     await action(site, id, 'resume').expect(409);
+  });
+
+  it('a row left queued behind a cancel (an outcome or a fan-out batch that read the bulletin before it) is skipped by the job that carries it', async () => {
+    const site = await createSite(t);
+    const tag = `cancel-late-${site.slug}`;
+    await addSubscribers(t, site.id, 3, tag);
+    const id = await createBulletin(site.marketing, site.slug);
+    await send(site, id);
+    await waitForStatus(site.marketing, site.slug, id, 'sent');
+    const [row] = await t.db.query(`SELECT min(id)::text AS id FROM deliveries WHERE bulletin_id = $1`, [id]);
+    await t.db.query(`UPDATE deliveries SET status = 'queued', error = '450 busy' WHERE id = $1`, [row.id]);
+    await t.db.query(`UPDATE bulletins SET status = 'cancelled' WHERE id = $1`, [id]);
+    const before = total(tally(sink, tag));
+    await t.app.get(DeliveryQueueService).enqueueChunks(id, [row.id]);
+    await waitFor(async () => (await t.db.query(`SELECT status FROM deliveries WHERE id = $1`, [row.id]))[0].status === 'skipped', 15_000);
+    const [after] = await t.db.query(`SELECT error, attempts FROM deliveries WHERE id = $1`, [row.id]);
+    expect(after).toEqual({ error: 'bulletin cancelled', attempts: 1 });
+    await sleep(500);
+    expect(total(tally(sink, tag))).toBe(before);
   });
 
   it('a subscriber who unsubscribes during the send gets no message', async () => {

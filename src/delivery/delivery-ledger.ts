@@ -151,15 +151,19 @@ export class DeliveryLedger {
    * The Message-ID comes from fan-out; rows written before that (migration 1764600100000) get
    * theirs here. None of the columns changed is indexed, so the update stays on its page. The
    * skipped ones leave the open statuses: the caller settles them with the chunk's outcomes.
+   * Queued rows of a cancelled bulletin are skipped too: cancel skips what is queued when it
+   * commits, but an outcome statement or a fan-out batch that read the bulletin before that can
+   * still leave a row queued behind it, and the job that carries the row ends it here.
    */
   async claim(bulletinId: string, ids: string[], messageIdDomain: string): Promise<Claim> {
     if (ids.length === 0) return { deliveries: [], skipped: 0 };
     const rows = await poolQuery<ClaimedDelivery & { status: string }>(
       this.db,
       `UPDATE deliveries d
-       SET status = CASE WHEN ${SENDABLE} THEN 'sending' ELSE 'skipped' END,
-           attempts = d.attempts + CASE WHEN ${SENDABLE} THEN 1 ELSE 0 END,
-           error = CASE WHEN ${SENDABLE} THEN d.error
+       SET status = CASE WHEN b.status = 'sending' AND ${SENDABLE} THEN 'sending' ELSE 'skipped' END,
+           attempts = d.attempts + CASE WHEN b.status = 'sending' AND ${SENDABLE} THEN 1 ELSE 0 END,
+           error = CASE WHEN b.status = 'cancelled' THEN 'bulletin cancelled'
+                        WHEN ${SENDABLE} THEN d.error
                         WHEN s.erased_at IS NOT NULL THEN 'subscriber erased'
                         ELSE 'subscriber ' || s.status END,
            message_id = COALESCE(d.message_id, ${NEW_MESSAGE_ID('$3')}),
@@ -167,7 +171,7 @@ export class DeliveryLedger {
            updated_at = now()
        FROM subscribers s, bulletins b
        WHERE d.id = ANY($1::bigint[]) AND d.bulletin_id = $2 AND d.status = 'queued'
-         AND s.id = d.subscriber_id AND b.id = d.bulletin_id AND b.status = 'sending'
+         AND s.id = d.subscriber_id AND b.id = d.bulletin_id AND b.status IN ('sending', 'cancelled')
        RETURNING d.id::text AS id, d.status, d.message_id AS "messageId", d.attempts,
                  s.id AS "subscriberId", s.email, s.name, s.locale, s.attributes`,
       [ids, bulletinId, messageIdDomain],
