@@ -5,7 +5,6 @@ import { poolQuery } from '../database/pool-query';
 import { NEW_MESSAGE_ID } from './message-id';
 import { WebhookEventsService } from '../webhooks/webhook-events.service';
 
-/** A delivery claimed for sending, with what rendering needs about its subscriber. */
 /**
  * A claim of one delivery. Each claim counts an attempt, so the count names the claim: after
  * recovery took the row back and someone claimed it again, it is one higher, and the first
@@ -16,6 +15,7 @@ export interface ClaimRef {
   attempts: number;
 }
 
+/** A delivery claimed for sending, with what rendering needs about its subscriber. */
 export interface ClaimedDelivery extends ClaimRef {
   messageId: string;
   subscriberId: string;
@@ -36,7 +36,7 @@ export interface DeliveryOutcome {
   id: string;
   /** The claim's `attempts`: the outcome is written only while the row is still that claim. */
   claimedAttempts: number;
-  /** `skipped`: the subscriber left after the claim, and the message was not sent (SendableRecheck). */
+  /** `skipped`: not sent, as the subscriber left or the claim was lost after the claim (SendableRecheck). */
   status: 'sent' | 'failed' | 'queued' | 'skipped';
   error: string | null;
   /** For `queued`: wait this long before the next try (0: at once). */
@@ -206,7 +206,8 @@ export class DeliveryLedger {
 
   /**
    * Records outcomes of the bulletin in one statement. Only rows still `sending` under the same
-   * claim change (recovery may have taken one back, and another worker claimed it since). A delivery handed back to the queue of a cancelled bulletin is skipped.
+   * claim change (recovery may have taken one back, and another worker claimed it since). A
+   * delivery handed back to the queue of a cancelled bulletin is skipped.
    * Answers the ids of the deliveries it settled (sent, failed or skipped), for `settle`.
    */
   async record(bulletinId: string, unordered: DeliveryOutcome[]): Promise<Set<string>> {
