@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { badRequest } from './app-exception';
 
 export class PageQuery {
@@ -49,3 +50,31 @@ export const isUuid = (value: unknown): value is string =>
 /** A cursor that names the last row by its id; the query reads that row's sort keys itself. */
 export const isIdCursor = (value: unknown): value is { id: string } =>
   typeof value === 'object' && value !== null && isUuid((value as { id?: unknown }).id);
+
+/**
+ * One page of a site's rows of `table` (aliased as `qb`'s main alias), ordered by `columns`
+ * (property and column names; the last one `id`), all in one direction. The cursor names the
+ * page's last row by id, and the next page starts after that row's own values, read by the
+ * query: a Date in the cursor would lose PostgreSQL's microseconds. A row of another site
+ * names nothing, and the page after it is empty.
+ */
+export async function pageOfSiteRows<T extends ObjectLiteral & { id: string }>(
+  qb: SelectQueryBuilder<T>,
+  table: string,
+  siteId: string,
+  order: { columns: [property: string, column: string][]; direction: 'ASC' | 'DESC' },
+  limit = 100,
+  cursor?: string,
+): Promise<Page<T>> {
+  const after = decodeCursor(cursor, isIdCursor);
+  const a = qb.alias;
+  qb.where(`${a}.site_id = :siteId`, { siteId }).take(limit + 1);
+  for (const [property] of order.columns) qb.addOrderBy(`${a}.${property}`, order.direction);
+  if (after) {
+    const mine = order.columns.map(([, column]) => `${a}.${column}`).join(', ');
+    const theirs = order.columns.map(([, column]) => `c.${column}`).join(', ');
+    const op = order.direction === 'ASC' ? '>' : '<';
+    qb.andWhere(`(${mine}) ${op} (SELECT ${theirs} FROM ${table} c WHERE c.id = :after AND c.site_id = :siteId)`, { after: after.id });
+  }
+  return toPage(await qb.getMany(), limit, (row) => row, (row) => ({ id: row.id }));
+}

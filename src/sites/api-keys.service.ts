@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { poolQuery } from '../database/pool-query';
-import { decodeCursor, isIdCursor, Page, toPage } from '../common/pagination';
+import { Page, pageOfSiteRows } from '../common/pagination';
 import { notFound, unauthorized } from '../common/app-exception';
 import { Principal, UncheckedSiteKey } from '../common/auth/auth.types';
 import { APP_CONFIG } from '../config/config.module';
@@ -124,17 +124,9 @@ export class ApiKeysService {
   }
 
   /** The site's keys, oldest first, `limit` at a time. */
-  async page(site: Site, limit = 100, cursor?: string): Promise<Page<ApiKey>> {
-    const after = decodeCursor(cursor, isIdCursor);
-    const qb = this.keys
-      .createQueryBuilder('k')
-      .where('k.site_id = :siteId', { siteId: site.id })
-      .orderBy('k.createdAt', 'ASC')
-      .addOrderBy('k.id', 'ASC')
-      .take(limit + 1);
-    // The cursor row's own timestamp, read here: a Date in the cursor would lose the microseconds.
-    if (after) qb.andWhere('(k.created_at, k.id) > (SELECT c.created_at, c.id FROM api_keys c WHERE c.id = :after AND c.site_id = :siteId)', { after: after.id });
-    return toPage(await qb.getMany(), limit, (key) => key, (key) => ({ id: key.id }));
+  page(site: Site, limit = 100, cursor?: string): Promise<Page<ApiKey>> {
+    const columns: [string, string][] = [['createdAt', 'created_at'], ['id', 'id']];
+    return pageOfSiteRows(this.keys.createQueryBuilder('k'), 'api_keys', site.id, { columns, direction: 'ASC' }, limit, cursor);
   }
 
   async revoke(site: Site, id: string): Promise<void> {

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { LessThanOrEqual, Repository } from 'typeorm';
 import { badRequest, conflict } from '../common/app-exception';
-import { decodeCursor, isIdCursor, Page, toPage } from '../common/pagination';
+import { Page, pageOfSiteRows } from '../common/pagination';
 import { CreatePolicyDto } from './dto/policy.dto';
 import { Policy } from './policy.entity';
 import { Site } from './site.entity';
@@ -33,22 +33,9 @@ export class PoliciesService {
   }
 
   /** The site's policies, newest first, `limit` at a time. */
-  async page(site: Site, limit = 100, cursor?: string): Promise<Page<Policy>> {
-    const after = decodeCursor(cursor, isIdCursor);
-    const qb = this.policies
-      .createQueryBuilder('p')
-      .where('p.site_id = :siteId', { siteId: site.id })
-      .orderBy('p.publishedAt', 'DESC')
-      .addOrderBy('p.createdAt', 'DESC')
-      .addOrderBy('p.id', 'DESC')
-      .take(limit + 1);
-    if (after) {
-      qb.andWhere(
-        '(p.published_at, p.created_at, p.id) < (SELECT c.published_at, c.created_at, c.id FROM policies c WHERE c.id = :after AND c.site_id = :siteId)',
-        { after: after.id },
-      );
-    }
-    return toPage(await qb.getMany(), limit, (policy) => policy, (policy) => ({ id: policy.id }));
+  page(site: Site, limit = 100, cursor?: string): Promise<Page<Policy>> {
+    const columns: [string, string][] = [['publishedAt', 'published_at'], ['createdAt', 'created_at'], ['id', 'id']];
+    return pageOfSiteRows(this.policies.createQueryBuilder('p'), 'policies', site.id, { columns, direction: 'DESC' }, limit, cursor);
   }
 
   /** The newest version already published. */
