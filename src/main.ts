@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
-import { bootstrap } from './bootstrap';
-import { applyV8Flags } from './v8-flags';
+import { applyV8Flags, applyV8FlagsAfterStartup } from './v8-flags';
 
 async function main(): Promise<void> {
   let config;
@@ -15,7 +14,10 @@ async function main(): Promise<void> {
     throw error;
   }
   applyV8Flags(config.role);
+  // Loaded only now, so that the flags above are set before Nest and the app's modules load.
+  const { bootstrap } = await import('./bootstrap');
   const app = await bootstrap(config);
+  applyV8FlagsAfterStartup(config.role);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

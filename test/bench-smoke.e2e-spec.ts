@@ -1,4 +1,6 @@
+import { createBenchEnv } from '../bench/lib/env';
 import { startSink, Sink } from '../bench/lib/sink';
+import { launchVestnik } from '../bench/lib/vestnik';
 import { runBulletin } from '../bench/scenarios/bulletin';
 
 /**
@@ -27,5 +29,23 @@ describe('bench smoke: bulletin scenario, 1k recipients', () => {
     expect(result.postgresCpuMsPerMessage).toBeGreaterThan(0);
     expect(result.sinkCpuMsPerMessage).toBeGreaterThan(0);
     expect(result.totalPeakRssMb).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('starts an api process with the young generation it had before Nest loaded, not grown (src/v8-flags.ts)', async () => {
+    const env = await createBenchEnv();
+    try {
+      const api = await launchVestnik({ role: 'api', env, smtpUrl: sink.url, label: 'smoke' });
+      try {
+        const metrics = await (await fetch(`${api.url}/metrics`)).text();
+        const match = /^vestnik_nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/m.exec(metrics);
+        expect(match).not.toBeNull();
+        // Two 4 MiB halves; before the hold, start-up had grown them to 16 MiB each (32 MiB).
+        expect(Number(match![1])).toBeLessThanOrEqual(8 * 1024 * 1024);
+      } finally {
+        await api.stop();
+      }
+    } finally {
+      await env.drop();
+    }
   }, 120_000);
 });

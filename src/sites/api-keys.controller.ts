@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from
 import { Auth, CurrentSite } from '../common/auth/auth.decorators';
 import { uuidPipe } from '../common/uuid.pipe';
 import { ApiKeysService } from './api-keys.service';
-import { PageQuery } from '../common/pagination';
+import { PageQuery } from '../common/page-query.dto';
 import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto, mapApiKey } from './dto/api-key.dto';
 import { Site } from './site.entity';
 

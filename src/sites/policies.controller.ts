@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentSite } from '../common/auth/auth.decorators';
-import { PageQuery } from '../common/pagination';
+import { PageQuery } from '../common/page-query.dto';
 import { CreatePolicyDto, mapPolicy, PolicyDto, PolicyListDto } from './dto/policy.dto';
 import { PoliciesService } from './policies.service';
 import { Site } from './site.entity';

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nes
 import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal, CurrentSite } from '../common/auth/auth.decorators';
 import { Principal } from '../common/auth/auth.types';
-import { PageQuery } from '../common/pagination';
+import { PageQuery } from '../common/page-query.dto';
 import { CreateSiteDto, mapSite, SiteDto, SiteListDto, UpdateSiteDto } from './dto/site.dto';
 import { Site } from './site.entity';
 import { SitesService } from './sites.service';

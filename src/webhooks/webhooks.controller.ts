@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentSite } from '../common/auth/auth.decorators';
-import { PageQuery } from '../common/pagination';
+import { PageQuery } from '../common/page-query.dto';
 import { uuidPipe } from '../common/uuid.pipe';
 import { Site } from '../sites/site.entity';
 import {

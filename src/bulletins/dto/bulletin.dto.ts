@@ -13,7 +13,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { PageQuery } from '../../common/page-query.dto';
 import { NO_HEADER_BREAKS } from '../../common/validation';
 import { Bulletin, BulletinStatus } from '../bulletin.entity';
 

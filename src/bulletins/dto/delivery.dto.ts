@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { PageQuery } from '../../common/page-query.dto';
 
 export const DELIVERY_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const;
 export type PublicDeliveryStatus = (typeof DELIVERY_STATUSES)[number];

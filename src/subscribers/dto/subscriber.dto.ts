@@ -11,7 +11,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { PageQuery } from '../../common/page-query.dto';
 import { NO_HEADER_BREAKS } from '../../common/validation';
 import { LOCALES, Locale } from '../../sites/site.entity';
 import { Subscriber, SUBSCRIBER_STATUSES, SubscriberStatus } from '../subscriber.entity';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsUrl, MaxLength } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { PageQuery } from '../../common/page-query.dto';
 import { Webhook } from '../webhook.entity';
 import { WEBHOOK_DELIVERY_STATUSES, WebhookDelivery, WebhookDeliveryStatus } from '../webhook-delivery.entity';
 import { WEBHOOK_EVENT_TYPES, WebhookEventType } from '../webhook-event-types';
