@@ -45,4 +45,16 @@ describe('V8 flags per role', () => {
     }
     expect(setFlags).not.toHaveBeenCalled();
   });
+
+  it('reads the command line and NODE_OPTIONS when given no flags', () => {
+    const before = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = '--max-semi-space-size=8  --enable-source-maps';
+    try {
+      expect(applyV8Flags('api')).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = before;
+    }
+    expect(setFlags).not.toHaveBeenCalled();
+  });
 });

@@ -301,7 +301,10 @@ describe('Fault 9: hostile input sweep', () => {
       if (created.status !== 201) continue;
       const preview = await site.marketing.post(`/v1/sites/${site.slug}/bulletins/${created.body.id}/preview`, {});
       requests++;
-      if (preview.status >= 500 || leak(preview.text) || /function|\[object|process|49/.test(JSON.stringify(preview.body.html ?? ''))) {
+      const html = JSON.stringify(preview.body.html ?? '');
+      // `${7*7}` must come out as written: the page's ids and tokens may hold "49" by chance.
+      const evaluated = /function|\[object|process/.test(html) || (injection.includes('${7*7}') && !html.includes('${7*7}'));
+      if (preview.status >= 500 || leak(preview.text) || evaluated) {
         problems.push(`preview with ${injection}: ${preview.status} ${preview.text.slice(0, 300)}`);
       }
     }
